@@ -1,0 +1,118 @@
+#include "asn1/oids.hpp"
+#include "cms/content_info.hpp"
+#include "cms/guard.hpp"
+#include "cms/signed_data.hpp"
+
+#include <botan/asn1_obj.h>
+#include <botan/der_enc.h>
+#include <botan/hash.h>
+#include <botan/pubkey.h>
+
+namespace ascep::cms {
+namespace {
+
+void encode_digest_algorithm(Botan::DER_Encoder& enc, asn1::digest_algorithm d)
+{
+    // MD5 and SHA-1 carry NULL parameters by long habit (and RFC 3370); the
+    // SHA-2 family omits them (RFC 5754 §2).
+    enc.start_cons(Botan::SEQUENCE).encode(asn1::oid_of(d));
+    if (d == asn1::digest_algorithm::md5 || d == asn1::digest_algorithm::sha1)
+        enc.encode_null();
+    enc.end_cons();
+}
+
+void encode_certificate_sets(Botan::DER_Encoder& enc, const std::vector<Botan::X509_Certificate>& certs,
+                             const std::vector<Botan::X509_CRL>& crls)
+{
+    if (!certs.empty()) {
+        enc.start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC);
+        for (const auto& c : certs)
+            enc.raw_bytes(c.BER_encode());
+        enc.end_cons();
+    }
+    if (!crls.empty()) {
+        enc.start_cons(Botan::ASN1_Tag(1), Botan::CONTEXT_SPECIFIC);
+        for (const auto& c : crls)
+            enc.raw_bytes(c.BER_encode());
+        enc.end_cons();
+    }
+}
+
+bytes signed_attributes_for(const signing_request& req)
+{
+    auto hash = Botan::HashFunction::create_or_throw(asn1::botan_name(req.digest));
+    hash->update(req.content);
+    const auto digest = hash->final_stdvec();
+
+    std::vector<attribute> attrs;
+    attrs.push_back({asn1::oids::content_type, {encode_oid(req.content_type)}});
+    if (req.signing_time) {
+        bytes when;
+        Botan::DER_Encoder(when).encode(Botan::ASN1_Time(*req.signing_time));
+        attrs.push_back({asn1::oids::signing_time, {when}});
+    }
+    attrs.push_back({asn1::oids::message_digest, {encode_octet_string(digest)}});
+    attrs.insert(attrs.end(), req.extra_attributes.begin(), req.extra_attributes.end());
+    return encode_attribute_set(attrs);
+}
+
+bytes build(const signing_request& req, const Botan::Private_Key& key, const Botan::X509_Certificate& signer_cert,
+            Botan::RandomNumberGenerator& rng)
+{
+    if (key.algo_name() != "RSA")
+        throw cms_failure(errc::invalid_key);
+
+    bytes signed_attrs = signed_attributes_for(req);
+    Botan::PK_Signer signer(key, rng, "EMSA3(" + asn1::botan_name(req.digest) + ")");
+    const auto signature = signer.sign_message(signed_attrs, rng);
+    // Sign the SET, send it as [0] IMPLICIT: same bytes, tag 0x31 -> 0xA0.
+    signed_attrs[0] = 0xA0;
+
+    bytes body;
+    Botan::DER_Encoder enc(body);
+    enc.start_cons(Botan::SEQUENCE).encode(std::size_t{1});
+    enc.start_cons(Botan::SET);
+    encode_digest_algorithm(enc, req.digest);
+    enc.end_cons();
+    enc.start_cons(Botan::SEQUENCE)
+        .encode(req.content_type)
+        .start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC)
+        .encode(req.content, Botan::OCTET_STRING)
+        .end_cons()
+        .end_cons();
+    encode_certificate_sets(enc, req.certificates, {});
+
+    enc.start_cons(Botan::SET).start_cons(Botan::SEQUENCE).encode(std::size_t{1});
+    issuer_and_serial::of(signer_cert).encode_into(enc);
+    encode_digest_algorithm(enc, req.digest);
+    enc.raw_bytes(signed_attrs);
+    enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::rsa_encryption).encode_null().end_cons();
+    enc.encode(signature, Botan::OCTET_STRING);
+    enc.end_cons().end_cons(); // SignerInfo, signerInfos
+    enc.end_cons();            // SignedData
+    return wrap_content_info(asn1::oids::signed_data, body);
+}
+
+} // namespace
+
+boost::system::result<bytes> make_signed_data(const signing_request& request, const Botan::Private_Key& key,
+                                              const Botan::X509_Certificate& signer_cert,
+                                              Botan::RandomNumberGenerator& rng)
+{
+    return guarded<bytes>(errc::invalid_key, [&] { return build(request, key, signer_cert, rng); });
+}
+
+bytes make_certs_only(const std::vector<Botan::X509_Certificate>& certs, const std::vector<Botan::X509_CRL>& crls)
+{
+    bytes body;
+    Botan::DER_Encoder enc(body);
+    enc.start_cons(Botan::SEQUENCE).encode(std::size_t{1});
+    enc.start_cons(Botan::SET).end_cons(); // no digest algorithms
+    enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::data).end_cons();
+    encode_certificate_sets(enc, certs, crls);
+    enc.start_cons(Botan::SET).end_cons(); // no signers
+    enc.end_cons();
+    return wrap_content_info(asn1::oids::signed_data, body);
+}
+
+} // namespace ascep::cms

@@ -1,0 +1,56 @@
+#include "test_pki.hpp"
+
+#include <botan/pubkey.h>
+#include <botan/x509_ext.h>
+#include <botan/x509_ca.h>
+#include <botan/x509self.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+namespace ascep::test {
+
+Botan::RandomNumberGenerator& rng()
+{
+    static Botan::AutoSeeded_RNG instance;
+    return instance;
+}
+
+std::shared_ptr<Botan::RSA_PrivateKey> cached_key(int slot, std::size_t bits)
+{
+    static std::mutex m;
+    static std::map<std::pair<int, std::size_t>, std::shared_ptr<Botan::RSA_PrivateKey>> keys;
+    std::lock_guard lock(m);
+    auto& k = keys[{slot, bits}];
+    if (!k)
+        k = std::make_shared<Botan::RSA_PrivateKey>(rng(), bits);
+    return k;
+}
+
+identity self_signed(const std::string& common_name, int slot)
+{
+    auto key = cached_key(slot);
+    Botan::X509_Cert_Options opts(common_name + "/DE/ascep tests/test", 365 * 24 * 3600);
+    opts.CA_key(1);
+    return {key, Botan::X509::create_self_signed_cert(opts, *key, "SHA-256", rng())};
+}
+
+Botan::X509_Certificate issue(const identity& issuer, const Botan::Public_Key& subject_key,
+                              const std::string& common_name, bool with_key_id)
+{
+    Botan::AlgorithmIdentifier sig_alg;
+    std::unique_ptr<Botan::PK_Signer> signer(Botan::choose_sig_format(*issuer.key, rng(), "SHA-256", sig_alg));
+    Botan::Extensions ext;
+    ext.add(new Botan::Cert_Extension::Basic_Constraints(false));
+    if (with_key_id) {
+        ext.add(new Botan::Cert_Extension::Subject_Key_ID(subject_key.subject_public_key(), "SHA-160"));
+    }
+    const auto now = std::chrono::system_clock::now();
+    return Botan::X509_CA::make_cert(signer.get(), rng(), sig_alg, subject_key.subject_public_key(),
+                                     Botan::X509_Time(now - std::chrono::hours(1)),
+                                     Botan::X509_Time(now + std::chrono::hours(24 * 365)), issuer.cert.subject_dn(),
+                                     Botan::X509_DN({{"X520.CommonName", common_name}}), ext);
+}
+
+} // namespace ascep::test
