@@ -63,11 +63,11 @@ bytes encode_octet_string(std::span<const std::uint8_t> value)
     return asn1::encode_tlv(Botan::OCTET_STRING, Botan::UNIVERSAL, value);
 }
 
-bytes encode_printable_string(const std::string& value)
+bytes encode_string(const std::string& value, Botan::ASN1_Tag type)
 {
     bytes out;
     Botan::DER_Encoder enc(out);
-    enc.encode(Botan::ASN1_String(value, Botan::PRINTABLE_STRING));
+    enc.encode(Botan::ASN1_String(value, type));
     return out;
 }
 

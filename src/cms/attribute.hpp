@@ -34,7 +34,8 @@ const attribute* find_attribute(const std::vector<attribute>& attrs, const Botan
 
 // Values for the attributes CMS and SCEP use.
 bytes encode_octet_string(std::span<const std::uint8_t> value);
-bytes encode_printable_string(const std::string& value);
+/// A character string of the given ASN.1 type (PRINTABLE_STRING, UTF8_STRING).
+bytes encode_string(const std::string& value, Botan::ASN1_Tag type = Botan::PRINTABLE_STRING);
 bytes encode_oid(const Botan::OID& oid);
 
 /// The contents of a single OCTET STRING value; nullopt if it is not one.

@@ -22,7 +22,6 @@ public:
         case errc::content_type_mismatch: return "PKCS#7 contentType attribute does not match the content";
         case errc::missing_attribute: return "PKCS#7 signed attributes lack contentType or messageDigest";
         case errc::signer_mismatch: return "PKCS#7 signer is not the expected certificate";
-        case errc::no_content: return "PKCS#7 SignedData carries no content";
         case errc::no_matching_recipient: return "no PKCS#7 recipient matches our key";
         case errc::decryption_failed: return "PKCS#7 decryption failed";
         case errc::invalid_key: return "key cannot be used for this PKCS#7 operation";

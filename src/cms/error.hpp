@@ -27,8 +27,6 @@ enum class errc {
     missing_attribute,
     /// The certificate given is not the one the SignerInfo names.
     signer_mismatch,
-    /// The SignedData has no content to verify.
-    no_content,
     /// No recipient could be decrypted with the key and certificate given.
     no_matching_recipient,
     /// The content key or the content did not decrypt (wrong key, bad padding).

@@ -56,8 +56,9 @@ boost::system::result<signed_data> parse_signed_data(std::span<const std::uint8_
 
 /// Checks one signer of `sd` with `cert`: that the SignerInfo names `cert`,
 /// that contentType and messageDigest attributes match the content, and that
-/// the RSA signature verifies. `detached_content` is used when sd has none.
-/// Errors: signer_mismatch, no_content, missing_attribute,
+/// the RSA signature verifies. `detached_content` is used when sd has none
+/// (SCEP's PENDING and FAILURE replies carry none: it is then empty).
+/// Errors: signer_mismatch, missing_attribute,
 /// content_type_mismatch, digest_mismatch, bad_signature, unsupported_algorithm.
 boost::system::error_code verify_signer(const signed_data& sd, const signer_info& signer,
                                         const Botan::X509_Certificate& cert,
@@ -67,6 +68,8 @@ boost::system::error_code verify_signer(const signed_data& sd, const signer_info
 struct signing_request {
     Botan::OID content_type;
     bytes content;
+    /// Leave eContent out (the signature still covers `content`, normally empty).
+    bool omit_content = false;
     asn1::digest_algorithm digest = asn1::digest_algorithm::sha256;
     /// Signed in addition to contentType, messageDigest and signingTime (SCEP's attributes).
     std::vector<attribute> extra_attributes;

@@ -74,12 +74,10 @@ bytes build(const signing_request& req, const Botan::Private_Key& key, const Bot
     enc.start_cons(Botan::SET);
     encode_digest_algorithm(enc, req.digest);
     enc.end_cons();
-    enc.start_cons(Botan::SEQUENCE)
-        .encode(req.content_type)
-        .start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC)
-        .encode(req.content, Botan::OCTET_STRING)
-        .end_cons()
-        .end_cons();
+    enc.start_cons(Botan::SEQUENCE).encode(req.content_type);
+    if (!req.omit_content)
+        enc.start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC).encode(req.content, Botan::OCTET_STRING).end_cons();
+    enc.end_cons();
     encode_certificate_sets(enc, req.certificates, {});
 
     enc.start_cons(Botan::SET).start_cons(Botan::SEQUENCE).encode(std::size_t{1});

@@ -40,8 +40,6 @@ std::monostate verify(const signed_data& sd, const signer_info& si, const Botan:
     std::span<const std::uint8_t> content = detached;
     if (sd.content)
         content = *sd.content;
-    else if (detached.empty())
-        throw cms_failure(errc::no_content);
 
     std::span<const std::uint8_t> signed_bytes = content;
     if (si.has_signed_attributes) {

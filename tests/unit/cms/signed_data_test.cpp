@@ -70,9 +70,9 @@ TEST_CASE("signed attributes are DER-sorted even when added out of order")
     // transactionID (2.16...) sorts after failInfoText (1.3...) and after the
     // PKCS#9 attributes; add them in descending order.
     std::vector<cms::attribute> extra{
-        {asn1::oids::scep_transaction_id, {cms::encode_printable_string("ABCDEF")}},
-        {asn1::oids::scep_message_type, {cms::encode_printable_string("19")}},
-        {asn1::oids::scep_fail_info_text, {cms::encode_printable_string("z")}},
+        {asn1::oids::scep_transaction_id, {cms::encode_string("ABCDEF")}},
+        {asn1::oids::scep_message_type, {cms::encode_string("19")}},
+        {asn1::oids::scep_fail_info_text, {cms::encode_string("z")}},
     };
     const auto sd = cms::parse_signed_data(sign(id, asn1::digest_algorithm::sha256, extra));
     REQUIRE(sd);

@@ -1,0 +1,239 @@
+// Request and reply bytes built by the scep layer on both sides, the way the
+// client and the test CA use it: no sockets, scripted replies.
+#include "asn1/ber.hpp"
+#include "asn1/oids.hpp"
+#include "cms/error.hpp"
+#include "scep/cert_rep.hpp"
+#include "scep/error.hpp"
+#include "scep/message_data.hpp"
+#include "scep/self_signed.hpp"
+#include "scep/transaction_id.hpp"
+#include "test_pki.hpp"
+
+#include <botan/pkcs10.h>
+#include <botan/x509_ca.h>
+#include <botan/x509self.h>
+#include <catch2/catch.hpp>
+#include "catch_result.hpp"
+
+using namespace ascep;
+using scep::bytes;
+
+namespace {
+
+const auto now = std::chrono::system_clock::now();
+
+bytes random_bytes(std::size_t n)
+{
+    bytes out(n);
+    test::rng().randomize(out.data(), out.size());
+    return out;
+}
+
+struct ca_fixture {
+    test::identity ca = test::self_signed("Test CA", 0);
+    test::identity other_ca = test::self_signed("Other CA", 4);
+    std::shared_ptr<Botan::RSA_PrivateKey> client_key = test::cached_key(1);
+    Botan::X509_DN subject{{{"X520.CommonName", "device-1"}}};
+    Botan::X509_Certificate client_cert = scep::make_self_signed(*client_key, subject, now, test::rng());
+    bytes csr = make_csr();
+    bytes nonce = random_bytes(scep::nonce_size);
+
+    bytes make_csr() const
+    {
+        Botan::X509_Cert_Options opts("device-1");
+        opts.challenge = "secret";
+        return Botan::X509::create_cert_req(opts, *client_key, "SHA-256", test::rng()).BER_encode();
+    }
+
+    scep::sent_request sent() const
+    {
+        return {scep::message_type::pkcs_req, scep::transaction_id_for(*client_key), nonce};
+    }
+
+    bytes pkcs_req(asn1::cipher_algorithm cipher = asn1::cipher_algorithm::aes128_cbc,
+                   asn1::digest_algorithm digest = asn1::digest_algorithm::sha256) const
+    {
+        scep::outgoing_message m;
+        m.header.type = scep::message_type::pkcs_req;
+        m.header.transaction_id = scep::transaction_id_for(*client_key);
+        m.header.sender_nonce = nonce;
+        m.message_data = csr;
+        m.recipients = {ca.cert};
+        m.cipher = cipher;
+        m.digest = digest;
+        m.certificates = {client_cert};
+        m.now = now;
+        return scep::make_pki_message(m, {*client_key, client_cert}, test::rng()).value();
+    }
+
+    Botan::X509_Certificate issue_for(const Botan::Public_Key& key) const
+    {
+        return test::issue(ca, key, "device-1");
+    }
+
+    /// The CA's side: parse, verify with the carried signer, decrypt, reply.
+    bytes reply(const bytes& request, const scep::reply_content& content, const test::identity& signer) const
+    {
+        const auto msg = scep::parse_pki_message(request).value();
+        const auto requester = msg.signed_data.find_certificate(msg.signer().sid);
+        REQUIRE(requester);
+        return scep::make_cert_rep(msg, *requester, content, {*signer.key, signer.cert},
+                                   random_bytes(16),
+                                   asn1::cipher_algorithm::des_cbc, now, test::rng())
+            .value();
+    }
+
+    boost::system::result<scep::cert_rep> check(const bytes& reply_der) const
+    {
+        const std::vector<Botan::X509_Certificate> trusted{ca.cert};
+        return scep::check_cert_rep(reply_der, sent(), {trusted, *client_key, client_cert}, test::rng());
+    }
+};
+
+scep::reply_content success(const Botan::X509_Certificate& cert)
+{
+    scep::reply_content c;
+    c.status = scep::pki_status::success;
+    c.certificates = {cert};
+    return c;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(ca_fixture, "a PKCSReq carries what RFC 8894 requires and the CA can open it")
+{
+    for (auto cipher : {asn1::cipher_algorithm::des_cbc, asn1::cipher_algorithm::des_ede3_cbc,
+                        asn1::cipher_algorithm::aes128_cbc, asn1::cipher_algorithm::aes256_cbc}) {
+        const auto msg = scep::parse_pki_message(pkcs_req(cipher, asn1::digest_algorithm::sha512));
+        REQUIRE(msg);
+        CHECK(msg->header.type == scep::message_type::pkcs_req);
+        CHECK(msg->header.transaction_id == scep::transaction_id_for(*client_key));
+        CHECK(msg->header.sender_nonce == nonce);
+        CHECK_FALSE(msg->header.recipient_nonce);
+        CHECK(msg->signer().digest == asn1::digest_algorithm::sha512);
+        CHECK(msg->signer().find(asn1::oids::signing_time));
+        const std::vector<Botan::X509_Certificate> carried = msg->signed_data.certificates;
+        CHECK_FALSE(scep::verify_signature(*msg, carried));
+        REQUIRE(msg->envelope);
+        CHECK(msg->envelope->cipher == cipher);
+        CHECK(cms::decrypt(*msg->envelope, *ca.key, ca.cert, test::rng()).value() == csr);
+    }
+}
+
+TEST_CASE_METHOD(ca_fixture, "SUCCESS: the issued certificate comes out and matches our key")
+{
+    const auto issued = issue_for(*client_key);
+    const auto rep = check(reply(pkcs_req(), success(issued), ca));
+    REQUIRE(rep);
+    CHECK(rep->status == scep::pki_status::success);
+    CHECK(rep->header.transaction_id == scep::transaction_id_for(*client_key));
+    CHECK(scep::issued_certificate(*rep, *client_key).value() == issued);
+}
+
+TEST_CASE_METHOD(ca_fixture, "PENDING and FAILURE replies carry their status and failInfo")
+{
+    scep::reply_content pending;
+    pending.status = scep::pki_status::pending;
+    const auto p = check(reply(pkcs_req(), pending, ca));
+    REQUIRE(p);
+    CHECK(p->status == scep::pki_status::pending);
+    CHECK(p->certificates.empty());
+
+    for (auto f : {scep::fail_info::bad_alg, scep::fail_info::bad_message_check, scep::fail_info::bad_request,
+                   scep::fail_info::bad_time, scep::fail_info::bad_cert_id}) {
+        scep::reply_content failure;
+        failure.status = scep::pki_status::failure;
+        failure.fail_info = f;
+        failure.fail_info_text = "refused: " + std::string(scep::name(f));
+        const auto r = check(reply(pkcs_req(), failure, ca));
+        REQUIRE(r);
+        CHECK(r->status == scep::pki_status::failure);
+        CHECK(r->header.fail_info == f);
+        CHECK(r->header.fail_info_text == failure.fail_info_text);
+    }
+}
+
+TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with its own error")
+{
+    const auto request = pkcs_req();
+    const auto good = reply(request, success(issue_for(*client_key)), ca);
+
+    SECTION("tampered signature")
+    {
+        bytes bad = good;
+        bad.back() ^= 0x01;
+        CHECK(check(bad).error() == cms::errc::bad_signature);
+    }
+    SECTION("signed by another CA")
+    {
+        CHECK(check(reply(request, success(issue_for(*client_key)), other_ca)).error() ==
+              scep::errc::untrusted_signer);
+    }
+    SECTION("wrong transactionID")
+    {
+        auto sent_other = sent();
+        sent_other.transaction_id += "0";
+        const std::vector<Botan::X509_Certificate> trusted{ca.cert};
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, *client_key, client_cert}, test::rng()).error() ==
+              scep::errc::transaction_id_mismatch);
+    }
+    SECTION("a transactionID that only shares a prefix")
+    {
+        auto sent_prefix = sent();
+        sent_prefix.transaction_id.pop_back();
+        const std::vector<Botan::X509_Certificate> trusted{ca.cert};
+        CHECK(scep::check_cert_rep(good, sent_prefix, {trusted, *client_key, client_cert}, test::rng()).error() ==
+              scep::errc::transaction_id_mismatch);
+    }
+    SECTION("wrong recipientNonce (a replayed reply)")
+    {
+        auto sent_other = sent();
+        sent_other.sender_nonce[0] ^= 0xff;
+        const std::vector<Botan::X509_Certificate> trusted{ca.cert};
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, *client_key, client_cert}, test::rng()).error() ==
+              scep::errc::recipient_nonce_mismatch);
+    }
+    SECTION("issued certificate for another key")
+    {
+        const auto rep = check(reply(request, success(issue_for(*test::cached_key(2))), ca));
+        REQUIRE(rep);
+        CHECK(scep::issued_certificate(*rep, *client_key).error() == scep::errc::wrong_public_key);
+    }
+    SECTION("a request is not a reply")
+    {
+        // Our own PKCSReq, signed by our own certificate, trusted here to get past the signature.
+        const std::vector<Botan::X509_Certificate> trusted{client_cert};
+        CHECK(scep::check_cert_rep(request, sent(), {trusted, *client_key, client_cert}, test::rng()).error() ==
+              scep::errc::unexpected_message_type);
+    }
+    SECTION("truncated replies never parse")
+    {
+        for (std::size_t n = 0; n < good.size(); n += 7)
+            CHECK_FALSE(check(bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))).has_value());
+    }
+}
+
+TEST_CASE_METHOD(ca_fixture, "GetCRL and GetCert replies carry a CRL or a certificate")
+{
+    Botan::X509_CA x509_ca(ca.cert, *ca.key, "SHA-256", test::rng());
+    scep::reply_content with_crl;
+    with_crl.crls = {x509_ca.new_crl(test::rng())};
+    const auto rep = check(reply(pkcs_req(), with_crl, ca));
+    REQUIRE(rep);
+    REQUIRE(rep->crls.size() == 1);
+    CHECK(rep->crls[0].check_signature(*ca.key));
+    CHECK(scep::issued_certificate(*rep, *client_key).error() == scep::errc::missing_content);
+}
+
+TEST_CASE("IssuerAndSubject is a SEQUENCE of the two Names")
+{
+    const auto ca = test::self_signed("Test CA");
+    const auto der = scep::encode_issuer_and_subject(ca.cert.raw_subject_dn(), ca.cert.raw_issuer_dn());
+    const auto seq = asn1::read_single(der);
+    CHECK(asn1::is_sequence(seq));
+    const auto names = asn1::children(seq);
+    REQUIRE(names.size() == 2);
+    CHECK(asn1::encode_tlv(names[0]) == ca.cert.raw_subject_dn());
+    CHECK(asn1::encode_tlv(names[1]) == ca.cert.raw_issuer_dn());
+}
