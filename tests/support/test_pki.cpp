@@ -11,18 +11,21 @@
 
 namespace ascep::test {
 
+// The RNG and the cached keys live until exit and are never destroyed:
+// Botan's locked-memory pool is itself a static, and a key destroyed after
+// it crashes at exit. (Leaked on purpose; the OS reclaims them.)
 Botan::RandomNumberGenerator& rng()
 {
-    static Botan::AutoSeeded_RNG instance;
-    return instance;
+    static auto* instance = new Botan::AutoSeeded_RNG;
+    return *instance;
 }
 
 std::shared_ptr<Botan::RSA_PrivateKey> cached_key(int slot, std::size_t bits)
 {
     static std::mutex m;
-    static std::map<std::pair<int, std::size_t>, std::shared_ptr<Botan::RSA_PrivateKey>> keys;
+    static auto* keys = new std::map<std::pair<int, std::size_t>, std::shared_ptr<Botan::RSA_PrivateKey>>;
     std::lock_guard lock(m);
-    auto& k = keys[{slot, bits}];
+    auto& k = (*keys)[{slot, bits}];
     if (!k)
         k = std::make_shared<Botan::RSA_PrivateKey>(rng(), bits);
     return k;
