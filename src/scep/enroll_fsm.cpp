@@ -2,6 +2,7 @@
 
 #include "scep/error.hpp"
 #include "scep/message_data.hpp"
+#include "scep/query.hpp"
 
 #include <algorithm>
 
@@ -41,27 +42,16 @@ enroll_action enroll_fsm::send(message_type type, std::vector<std::uint8_t> data
     if (type == message_type::cert_poll)
         data = encode_issuer_and_subject(params_.ca_cert.raw_subject_dn(), params_.subject.BER_encode());
 
-    outgoing_message m;
-    m.header.type = type;
-    m.header.transaction_id = params_.transaction_id;
-    // A fresh senderNonce for every message, polls included (RFC 8894 §3.3.2).
-    m.header.sender_nonce = std::vector<std::uint8_t>(nonce_size);
-    rng_.randomize(m.header.sender_nonce->data(), nonce_size);
-    m.message_data = std::move(data);
-    m.recipients = params_.recipients;
-    m.cipher = params_.algorithms.cipher;
-    m.digest = params_.algorithms.digest;
-    m.certificates = {params_.signer_cert};
-    m.now = now; // signingTime
-
-    auto body = make_pki_message(m, {*params_.signer_key, params_.signer_cert}, rng_);
-    if (!body)
-        return fail(body.error());
-    in_flight_ = sent_request{type, params_.transaction_id, *m.header.sender_nonce};
+    const query_context ctx{{*params_.signer_key, params_.signer_cert}, params_.recipients, params_.algorithms,
+                            params_.transaction_id, now};
+    auto request = make_request(type, std::move(data), ctx, rng_);
+    if (!request)
+        return fail(request.error());
+    in_flight_ = request->sent;
     if (!first_sent_)
         first_sent_ = now;
     ++sent_;
-    return send_message{type, std::move(*body), sent_};
+    return send_message{type, std::move(request->body), sent_};
 }
 
 enroll_action enroll_fsm::on_reply(std::span<const std::uint8_t> body, std::chrono::system_clock::time_point now)
