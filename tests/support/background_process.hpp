@@ -1,0 +1,42 @@
+// A server the test starts itself (scepserver, tinyproxy, nginx, ascep-testca)
+// and stops by PID when done: SIGTERM, then SIGKILL if it lingers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ascep::test {
+
+class background_process {
+public:
+    /// Starts argv with stdout and stderr appended to `log`, in `cwd` if not
+    /// empty. Throws std::system_error when it cannot be started.
+    background_process(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                       const std::filesystem::path& cwd = {});
+    ~background_process();
+    background_process(const background_process&) = delete;
+    background_process& operator=(const background_process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    /// Waits until 127.0.0.1:port accepts a TCP connection. Throws
+    /// std::runtime_error (with the log's tail) if the process died or the
+    /// port stayed closed for `limit`.
+    void wait_for_port(std::uint16_t port, std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
+    /// Sends `signal` (SIGKILL by default) and reaps the process.
+    void kill(int signal = 9);
+    bool running() const;
+
+private:
+    pid_t pid_ = -1;
+    std::filesystem::path log_;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, read, close).
+std::uint16_t free_port();
+
+} // namespace ascep::test

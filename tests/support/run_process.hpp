@@ -1,0 +1,26 @@
+// Runs an external program (openssl, scepserver, the ascep binary) and
+// collects what it printed and how it ended. Arguments go straight to exec,
+// never through a shell, so paths and options need no quoting.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ascep::test {
+
+struct process_result {
+    /// The exit status; 128 + signal number when the program was killed by a signal.
+    int exit_code = -1;
+    std::string output; // stdout
+    std::string errors; // stderr
+
+    bool succeeded() const { return exit_code == 0; }
+};
+
+/// Starts argv[0] (a path, or a name looked up in PATH) with stdin from
+/// /dev/null, waits for it and returns its status and output. Throws
+/// std::system_error when the program cannot be started at all, so that a
+/// missing program is a test failure, not a silently nonzero exit code.
+process_result run_process(const std::vector<std::string>& argv);
+
+} // namespace ascep::test
