@@ -1,43 +1,56 @@
 // ascep: the command-line entry point.
 #include "ascep_version.h"
+#include "cli/exit_codes.hpp"
+#include "cli/options.hpp"
 
 #include <botan/version.h>
 
 #include <cstdio>
-#include <cstring>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace {
 
-// sscep's exit code for a usage error is 0; ours is not (PRODUCT.md §1).
-constexpr int exit_usage = 1;
+namespace cli = ascep::cli;
 
-void print_usage(std::FILE* to)
+void print_line(std::FILE* to, const std::string& text)
 {
-    std::fputs("usage: ascep OPERATION [OPTIONS]\n"
-               "       ascep --version | --help\n"
-               "\n"
-               "ascep is an asynchronous SCEP client (RFC 8894), a drop-in superset of sscep.\n"
-               "This build provides the PKCS#7/CMS layer; the SCEP operations\n"
-               "(getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet)\n"
-               "are not part of it yet. See docs/architecture.md.\n",
-               to);
+    std::fprintf(to, "ascep: %s\n", text.c_str());
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0)) {
-        std::printf("ascep %s (Botan %s)\n", ASCEP_VERSION, Botan::short_version_cstr());
+    const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
+    if (argc == 2) {
+        const std::string_view a = argv[1];
+        if (a == "--version" || a == "-V") {
+            std::printf("ascep %s (Botan %s)\n", ASCEP_VERSION, Botan::short_version_cstr());
+            return 0;
+        }
+        if (a == "--help" || a == "-h") {
+            std::fputs(cli::usage_text().c_str(), stdout);
+            return 0;
+        }
+    }
+
+    auto parsed = cli::parse(args);
+    if (!parsed) {
+        print_line(stderr, parsed.error().message);
+        if (parsed.error().what == cli::parse_error::kind::usage)
+            std::fputs("Try 'ascep --help' or 'ascep OPERATION --help'.\n", stderr);
+        return parsed.error().exit_code();
+    }
+    for (const auto& w : parsed->warnings)
+        print_line(stderr, "warning: " + w);
+    if (parsed->opts.help) {
+        std::fputs(cli::usage_text(parsed->opts.op).c_str(), stdout);
         return 0;
     }
-    if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        print_usage(stdout);
-        return 0;
-    }
-    if (argc >= 2)
-        std::fprintf(stderr, "ascep: unknown operation '%s'\n", argv[1]);
-    print_usage(stderr);
-    return exit_usage;
+
+    // The engine (issue 3) runs the operation; until it exists, say so.
+    print_line(stderr, std::string(cli::name_of(parsed->opts.op)) + ": not implemented in this build yet");
+    return cli::exit_code(cli::outcome::general_error);
 }

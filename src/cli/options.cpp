@@ -1,0 +1,828 @@
+#include "cli/options.hpp"
+
+#include "cli/config_file.hpp"
+#include "cli/option_table.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+
+namespace ascep::cli {
+namespace detail {
+namespace {
+
+constexpr op_mask network_ops = bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca)
+                                | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl);
+constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect);
+
+enum long_only_id : int {
+    id_json = 256,
+    id_timeout,
+    id_tls_cacert,
+    id_ip,
+    id_dns,
+    id_email,
+    id_subject,
+    id_bits,
+    id_prefix,
+    id_challenge,
+};
+
+using reason = std::optional<std::string>;
+
+std::string quoted(std::string_view v)
+{
+    return "'" + std::string(v) + "'";
+}
+
+reason parse_unsigned(std::string_view v, std::uint64_t min, std::uint64_t max, std::uint64_t& out)
+{
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec == std::errc::invalid_argument || end != v.data() + v.size())
+        return quoted(v) + " is not a number";
+    if (ec == std::errc::result_out_of_range || n < min || n > max)
+        return quoted(v) + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")";
+    out = n;
+    return std::nullopt;
+}
+
+constexpr std::uint64_t max_seconds = std::numeric_limits<std::uint32_t>::max();
+
+reason set_seconds(std::optional<std::chrono::seconds>& field, std::string_view v, std::uint64_t min)
+{
+    std::uint64_t n = 0;
+    if (auto r = parse_unsigned(v, min, max_seconds, n))
+        return r;
+    field = std::chrono::seconds(static_cast<std::chrono::seconds::rep>(n));
+    return std::nullopt;
+}
+
+reason set_string(std::string& field, std::string_view v)
+{
+    if (v.empty())
+        return "empty value";
+    field = std::string(v);
+    return std::nullopt;
+}
+
+reason set_digest(std::optional<asn1::digest_algorithm>& field, std::string_view v)
+{
+    auto d = asn1::parse_digest_name(v);
+    if (!d)
+        return "unknown digest " + quoted(v) + " (md5, sha1, sha224, sha256, sha384, sha512)";
+    field = *d;
+    return std::nullopt;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+reason set_url(options& o, std::string_view v)
+{
+    auto has_scheme = [v](std::string_view scheme) {
+        return v.size() > scheme.size() && iequals(v.substr(0, scheme.size()), scheme);
+    };
+    if (!has_scheme("http://") && !has_scheme("https://"))
+        return "URL " + quoted(v) + " must start with http:// or https://";
+    o.url = std::string(v);
+    return std::nullopt;
+}
+
+reason add_query(options& o, std::string_view v)
+{
+    const auto eq = v.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        return quoted(v) + " is not name=value";
+    o.query.push_back({std::string(v.substr(0, eq)), std::string(v.substr(eq + 1))});
+    return std::nullopt;
+}
+
+reason add_alt_name(options& o, alt_name::kind kind, std::string_view v)
+{
+    if (v.empty())
+        return "empty value";
+    switch (kind) {
+    case alt_name::kind::ip: {
+        std::array<unsigned char, 16> buf{};
+        const std::string s(v);
+        if (::inet_pton(AF_INET, s.c_str(), buf.data()) != 1 && ::inet_pton(AF_INET6, s.c_str(), buf.data()) != 1)
+            return quoted(v) + " is not an IPv4 or IPv6 address";
+        break;
+    }
+    case alt_name::kind::dns:
+        if (std::any_of(v.begin(), v.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }))
+            return quoted(v) + " is not a DNS name";
+        break;
+    case alt_name::kind::email:
+        if (v.find('@') == std::string_view::npos || v.front() == '@' || v.back() == '@')
+            return quoted(v) + " is not an email address";
+        break;
+    }
+    o.alt_names.push_back({kind, std::string(v)});
+    return std::nullopt;
+}
+
+// "CN=a,O=b\, Inc." -> {CN,a} {O,"b, Inc."}. Backslash escapes the next character.
+reason set_subject(options& o, std::string_view v)
+{
+    std::vector<subject_attribute> attrs;
+    std::string current;
+    bool escaped = false;
+    auto flush = [&]() -> reason {
+        const auto eq = current.find('=');
+        auto trim = [](std::string s) {
+            const auto b = s.find_first_not_of(" \t");
+            const auto e = s.find_last_not_of(" \t");
+            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+        };
+        std::string type = eq == std::string::npos ? std::string() : trim(current.substr(0, eq));
+        std::string value = eq == std::string::npos ? std::string() : trim(current.substr(eq + 1));
+        if (type.empty() || value.empty())
+            return "subject " + quoted(v) + " is not TYPE=value,TYPE=value (at " + quoted(current) + ")";
+        attrs.push_back({std::move(type), std::move(value)});
+        current.clear();
+        return std::nullopt;
+    };
+    for (char c : v) {
+        if (escaped) {
+            current += c;
+            escaped = false;
+        } else if (c == '\\') {
+            escaped = true;
+        } else if (c == ',') {
+            if (auto r = flush())
+                return r;
+        } else {
+            current += c;
+        }
+    }
+    if (escaped)
+        return "subject " + quoted(v) + " ends with a lone backslash";
+    if (auto r = flush())
+        return r;
+    o.subject = std::move(attrs);
+    return std::nullopt;
+}
+
+// Flags take no value; the parameter keeps one signature for the table.
+#define ASCEP_FLAG(field)                                                                                              \
+    [](options& o, std::string_view) -> reason {                                                                       \
+        o.field = true;                                                                                                \
+        return std::nullopt;                                                                                           \
+    },                                                                                                                 \
+        [](const options& o) { return o.field; }
+#define ASCEP_STRING(field)                                                                                            \
+    [](options& o, std::string_view v) { return set_string(o.field, v); },                                             \
+        [](const options& o) { return !o.field.empty(); }
+#define ASCEP_OPTIONAL(field) [](const options& o) { return o.field.has_value(); }
+
+const option_spec table[] = {
+    // every network operation (sscep's "all" row)
+    {'u', 'u', "url", "URL", network_ops, "SCEP server URL (http:// or https://)", set_url,
+     [](const options& o) { return !o.url.empty(); }},
+    {'p', 'p', "proxy", "HOST:PORT", network_ops, "use the HTTP proxy at HOST:PORT", ASCEP_STRING(proxy)},
+    {'f', 'f', "config", "FILE", all_ops, "read settings from the config file FILE (both sscep formats)",
+     ASCEP_STRING(config_file)},
+    {'c', 'c', "ca-cert", "FILE", network_ops | bit(operation::inspect),
+     "CA certificate file (written by getca; read by the other operations)", ASCEP_STRING(ca_cert)},
+    {'E', 'E', "cipher", "ALG", network_ops, "PKCS#7 encryption: des, 3des, blowfish, aes, aes128, aes192, aes256",
+     [](options& o, std::string_view v) -> reason {
+         auto c = asn1::parse_cipher_name(v);
+         if (!c)
+             return "unknown cipher " + quoted(v) + " (des, 3des, blowfish, aes, aes128, aes192, aes256)";
+         o.cipher = *c;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(cipher)},
+    {'S', 'S', "digest", "ALG", network_ops | bit(operation::mkrequest),
+     "signature digest: md5, sha1, sha224, sha256, sha384, sha512",
+     [](options& o, std::string_view v) { return set_digest(o.digest, v); }, ASCEP_OPTIONAL(digest)},
+    {'v', 'v', "verbose", "", all_ops, "verbose output", ASCEP_FLAG(verbose)},
+    {'d', 'd', "debug", "", all_ops, "debug output (implies -v)", ASCEP_FLAG(debug)},
+    {'M', 'M', "query", "NAME=VALUE", network_ops, "extra query parameter for every request (repeatable)", add_query,
+     [](const options& o) { return !o.query.empty(); }},
+    {'W', 'W', "connect-retry", "SECS", network_ops, "keep retrying the connection for SECS seconds",
+     [](options& o, std::string_view v) { return set_seconds(o.connect_retry, v, 0); }, ASCEP_OPTIONAL(connect_retry)},
+    {id_timeout, 0, "timeout", "SECS", network_ops, "give up a network exchange after SECS seconds",
+     [](options& o, std::string_view v) { return set_seconds(o.timeout, v, 1); }, ASCEP_OPTIONAL(timeout)},
+    {id_tls_cacert, 0, "tls-cacert", "FILE", network_ops,
+     "verify an https:// server against the certificates in FILE, not the system store", ASCEP_STRING(tls_ca_file)},
+    {id_json, 0, "json", "", all_ops, "print one JSON result object on stdout", ASCEP_FLAG(json)},
+    {'h', 'h', "help", "", all_ops, "print this operation's usage", ASCEP_FLAG(help)},
+
+    // getcaps, getca, getnextca
+    {'i', 'i', "ca-ident", "IDENT", bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca),
+     "CA identifier (message= parameter)", ASCEP_STRING(ca_identifier)},
+    {'F', 'F', "fingerprint", "ALG", bit(operation::getca) | bit(operation::getnextca),
+     "fingerprint algorithm: md5 (default), sha1, sha224, sha256, sha384, sha512",
+     [](options& o, std::string_view v) { return set_digest(o.fingerprint, v); }, ASCEP_OPTIONAL(fingerprint)},
+    {'C', 'C', "chain-out", "FILE", bit(operation::getnextca), "write the next CA chain to FILE",
+     ASCEP_STRING(chain_out)},
+    {'w', 'w', "out", "FILE", bit(operation::getnextca) | bit(operation::getcert) | bit(operation::getcrl),
+     "write the result (getnextca: signer certificate; getcert: certificate; getcrl: CRL) to FILE",
+     ASCEP_STRING(out)},
+
+    // enroll, getcert, getcrl, inspect
+    {'k', 'k', "key", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
+                                  | bit(operation::inspect),
+     "private key file", ASCEP_STRING(key)},
+    {'r', 'r', "csr", "FILE", bit(operation::enroll), "certificate request (PKCS#10) file", ASCEP_STRING(csr)},
+    {'K', 'K', "old-key", "FILE", bit(operation::enroll), "renewal: the key of the certificate given with -O",
+     ASCEP_STRING(old_key)},
+    {'O', 'O', "old-cert", "FILE", bit(operation::enroll), "renewal: sign the request with this existing certificate",
+     ASCEP_STRING(old_cert)},
+    {'l', 'l', "local-cert", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
+                                         | bit(operation::inspect),
+     "enroll: write the issued certificate to FILE; others: our certificate (for -k)", ASCEP_STRING(local_cert)},
+    {'e', 'e', "enc-cert", "FILE", bit(operation::enroll), "encrypt to this certificate instead of the CA's",
+     ASCEP_STRING(enc_cert)},
+    {'L', 'L', "self-signed-out", "FILE", bit(operation::enroll), "write the self-signed certificate to FILE",
+     ASCEP_STRING(self_signed_out)},
+    {'t', 't', "poll-interval", "SECS", bit(operation::enroll), "poll every SECS seconds while PENDING (default 300)",
+     [](options& o, std::string_view v) { return set_seconds(o.poll_interval, v, 1); }, ASCEP_OPTIONAL(poll_interval)},
+    {'T', 'T', "max-poll-time", "SECS", bit(operation::enroll), "stop polling after SECS seconds (default 28800)",
+     [](options& o, std::string_view v) { return set_seconds(o.max_poll_time, v, 0); }, ASCEP_OPTIONAL(max_poll_time)},
+    {'n', 'n', "max-poll-count", "N", bit(operation::enroll), "stop polling after N polls (default 256)",
+     [](options& o, std::string_view v) -> reason {
+         std::uint64_t n = 0;
+         if (auto r = parse_unsigned(v, 0, std::numeric_limits<std::uint32_t>::max(), n))
+             return r;
+         o.max_poll_count = static_cast<unsigned>(n);
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(max_poll_count)},
+    {'R', 'R', "resume", "", bit(operation::enroll), "resume an interrupted enrollment (poll, do not resend)",
+     ASCEP_FLAG(resume)},
+    {'m', 'm', "write-request", "FILE", bit(operation::enroll), "write the PKCS#7 request to FILE and do not send it",
+     ASCEP_STRING(request_out)},
+    {'s', 's', "serial", "SERIAL", bit(operation::getcert), "serial number: decimal, or hex bytes with ':' (01:a2)",
+     [](options& o, std::string_view v) -> reason {
+         auto s = parse_serial(v);
+         if (!s)
+             return s.error().message;
+         o.serial = std::move(*s);
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(serial)},
+
+    // mkrequest
+    {id_ip, 0, "ip", "ADDRESS", bit(operation::mkrequest), "subjectAltName IP address (also -ip)",
+     [](options& o, std::string_view v) { return add_alt_name(o, alt_name::kind::ip, v); },
+     [](const options& o) { return !o.alt_names.empty(); }},
+    {id_dns, 0, "dns", "NAME", bit(operation::mkrequest), "subjectAltName DNS name (also -dns)",
+     [](options& o, std::string_view v) { return add_alt_name(o, alt_name::kind::dns, v); },
+     [](const options& o) { return !o.alt_names.empty(); }},
+    {id_email, 0, "email", "ADDRESS", bit(operation::mkrequest), "subjectAltName email address (also -email)",
+     [](options& o, std::string_view v) { return add_alt_name(o, alt_name::kind::email, v); },
+     [](const options& o) { return !o.alt_names.empty(); }},
+    {id_challenge, 0, "challenge", "PASSWORD", bit(operation::mkrequest),
+     "challenge password (same as the positional argument)", ASCEP_STRING(challenge)},
+    {id_subject, 0, "subject", "DN", bit(operation::mkrequest), "subject, e.g. \"CN=gw1,O=Example\" (default CN=NAME)",
+     set_subject, [](const options& o) { return !o.subject.empty(); }},
+    {id_bits, 0, "bits", "N", bit(operation::mkrequest), "RSA key size (default 2048)",
+     [](options& o, std::string_view v) -> reason {
+         std::uint64_t n = 0;
+         if (auto r = parse_unsigned(v, min_key_bits, max_key_bits, n))
+             return r;
+         o.key_bits = static_cast<unsigned>(n);
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(key_bits)},
+    {id_prefix, 0, "prefix", "PREFIX", bit(operation::mkrequest), "write PREFIX.key and PREFIX.csr (default local)",
+     ASCEP_STRING(prefix)},
+};
+
+#undef ASCEP_FLAG
+#undef ASCEP_STRING
+#undef ASCEP_OPTIONAL
+
+const option_spec* find_short(char c) noexcept
+{
+    for (const auto& s : table)
+        if (s.short_name == c)
+            return &s;
+    return nullptr;
+}
+
+const option_spec* find_long(std::string_view name) noexcept
+{
+    for (const auto& s : table)
+        if (s.long_name == name)
+            return &s;
+    return nullptr;
+}
+
+} // namespace
+
+std::span<const option_spec> option_table() noexcept
+{
+    return table;
+}
+
+const option_spec* find_option(int id) noexcept
+{
+    for (const auto& s : table)
+        if (s.id == id)
+            return &s;
+    return nullptr;
+}
+
+std::string display_name(const option_spec& spec)
+{
+    if (spec.short_name != 0)
+        return std::string("-") + spec.short_name;
+    return "--" + std::string(spec.long_name);
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+struct operation_name {
+    operation op;
+    std::string_view name;
+    std::string_view summary;
+};
+
+constexpr operation_name operation_names[] = {
+    {operation::getcaps, "getcaps", "print the CA's capabilities"},
+    {operation::getca, "getca", "get the CA (and RA) certificates"},
+    {operation::getnextca, "getnextca", "get the CA's rollover certificates"},
+    {operation::enroll, "enroll", "enroll: send a certificate request, poll while PENDING"},
+    {operation::getcert, "getcert", "get a certificate by serial number"},
+    {operation::getcrl, "getcrl", "get the CRL for our certificate"},
+    {operation::mkrequest, "mkrequest", "make a key and a certificate request"},
+    {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
+    {operation::fleet, "fleet", "enroll many devices (not implemented yet)"},
+};
+
+int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void strip_leading_zeros(std::vector<std::uint8_t>& v)
+{
+    auto first = std::find_if(v.begin(), v.end(), [](std::uint8_t b) { return b != 0; });
+    v.erase(v.begin(), first);
+    if (v.empty())
+        v.push_back(0);
+}
+
+result<serial_number> hex_serial(std::string_view text, std::string_view digits)
+{
+    if (digits.empty())
+        return usage_error("serial number '" + std::string(text) + "' has no digits");
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(digits.size() / 2 + 1);
+    std::size_t i = digits.size() % 2; // an odd count gets a leading 0 nibble
+    if (i == 1)
+        bytes.push_back(static_cast<std::uint8_t>(hex_value(digits[0])));
+    for (; i < digits.size(); i += 2)
+        bytes.push_back(static_cast<std::uint8_t>(hex_value(digits[i]) * 16 + hex_value(digits[i + 1])));
+    strip_leading_zeros(bytes);
+    return serial_number{std::move(bytes)};
+}
+
+} // namespace
+
+std::string_view name_of(operation op) noexcept
+{
+    for (const auto& n : operation_names)
+        if (n.op == op)
+            return n.name;
+    return "?";
+}
+
+std::optional<operation> parse_operation(std::string_view name) noexcept
+{
+    for (const auto& n : operation_names)
+        if (n.name == name)
+            return n.op;
+    return std::nullopt;
+}
+
+bool is_network(operation op) noexcept
+{
+    return (detail::network_ops & detail::bit(op)) != 0;
+}
+
+// ---------------------------------------------------------------------------
+// serial numbers
+
+std::string serial_number::to_hex() const
+{
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string s;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i != 0)
+            s += ':';
+        s += digits[bytes[i] >> 4];
+        s += digits[bytes[i] & 0x0f];
+    }
+    return s;
+}
+
+std::string serial_number::to_decimal() const
+{
+    // Long division by 10 of the big-endian magnitude, collecting remainders.
+    std::vector<std::uint8_t> n = bytes;
+    std::string out;
+    while (std::any_of(n.begin(), n.end(), [](std::uint8_t b) { return b != 0; })) {
+        unsigned rem = 0;
+        for (auto& b : n) {
+            const unsigned cur = rem * 256 + b;
+            b = static_cast<std::uint8_t>(cur / 10);
+            rem = cur % 10;
+        }
+        out += static_cast<char>('0' + rem);
+    }
+    if (out.empty())
+        out = "0";
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+result<serial_number> parse_serial(std::string_view text)
+{
+    const std::string shown = "'" + std::string(text) + "'";
+    if (text.empty())
+        return usage_error("empty serial number");
+
+    result<serial_number> r = usage_error("");
+    if (text.find(':') != std::string_view::npos) {
+        // "01:a2:ff": each group is one byte of one or two hex digits.
+        std::string digits;
+        std::size_t start = 0;
+        while (true) {
+            const auto colon = text.find(':', start);
+            const auto group = text.substr(start, colon == std::string_view::npos ? colon : colon - start);
+            if (group.empty() || group.size() > 2
+                || !std::all_of(group.begin(), group.end(), [](char c) { return hex_value(c) >= 0; }))
+                return usage_error("serial number " + shown + " is not hex bytes separated by ':'");
+            digits += group.size() == 1 ? "0" + std::string(group) : std::string(group);
+            if (colon == std::string_view::npos)
+                break;
+            start = colon + 1;
+        }
+        r = hex_serial(text, digits);
+    } else if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        const auto digits = text.substr(2);
+        if (!std::all_of(digits.begin(), digits.end(), [](char c) { return hex_value(c) >= 0; }))
+            return usage_error("serial number " + shown + " is not a hex number");
+        r = hex_serial(text, digits);
+    } else if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        // Decimal: multiply-add into a big-endian byte vector.
+        std::vector<std::uint8_t> bytes{0};
+        for (char c : text) {
+            unsigned carry = static_cast<unsigned>(c - '0');
+            for (auto it = bytes.rbegin(); it != bytes.rend(); ++it) {
+                const unsigned cur = *it * 10u + carry;
+                *it = static_cast<std::uint8_t>(cur & 0xff);
+                carry = cur >> 8;
+            }
+            if (carry != 0)
+                bytes.insert(bytes.begin(), static_cast<std::uint8_t>(carry));
+            if (bytes.size() > max_serial_bytes + 1)
+                break; // too long already; reported below
+        }
+        strip_leading_zeros(bytes);
+        r = serial_number{std::move(bytes)};
+    } else if (std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; })) {
+        // Hex digits without ':' and with a letter: sscep reads these as hex too.
+        r = hex_serial(text, text);
+    } else {
+        return usage_error("serial number " + shown + " is neither decimal nor hex bytes separated by ':'");
+    }
+    if (r && r->bytes.size() > max_serial_bytes)
+        return usage_error("serial number " + shown + " is longer than " + std::to_string(max_serial_bytes)
+                           + " bytes");
+    return r;
+}
+
+// ---------------------------------------------------------------------------
+// argv
+
+namespace {
+
+using detail::option_spec;
+
+std::string option_error_prefix(std::string_view spelled)
+{
+    return std::string(spelled) + ": ";
+}
+
+result<void> apply(options& o, const option_spec& spec, std::string_view spelled, std::string_view value)
+{
+    if (o.op == operation::fleet)
+        return usage_error("option " + std::string(spelled)
+                           + " is not accepted: fleet takes no options yet (fleet mode is not implemented)");
+    if (!spec.valid_for(o.op))
+        return usage_error("option " + std::string(spelled) + " is not valid for " + std::string(name_of(o.op)));
+    if (auto why = spec.set(o, value))
+        return usage_error(option_error_prefix(spelled) + *why);
+    return {};
+}
+
+result<void> positional(options& o, std::string_view arg)
+{
+    if (o.op == operation::inspect && o.input_file.empty()) {
+        o.input_file = std::string(arg);
+        return {};
+    }
+    if (o.op == operation::mkrequest && o.challenge.empty()) {
+        o.challenge = std::string(arg);
+        return {};
+    }
+    return usage_error("unexpected argument '" + std::string(arg) + "' for " + std::string(name_of(o.op)));
+}
+
+} // namespace
+
+result<options> parse_arguments(std::span<const char* const> argv)
+{
+    if (argv.size() < 2 || argv[1] == nullptr)
+        return usage_error("missing operation (getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, "
+                           "inspect, fleet)");
+    const std::string_view op_name = argv[1];
+    auto op = parse_operation(op_name);
+    if (!op)
+        return usage_error("unknown operation '" + std::string(op_name) + "'");
+
+    options o;
+    o.op = *op;
+    bool only_positionals = false;
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+        const std::string_view arg = argv[i] == nullptr ? std::string_view() : std::string_view(argv[i]);
+        auto next_value = [&](std::string_view spelled) -> result<std::string_view> {
+            if (i + 1 >= argv.size() || argv[i + 1] == nullptr)
+                return usage_error("option " + std::string(spelled) + " needs a value");
+            return std::string_view(argv[++i]);
+        };
+
+        if (only_positionals || arg.size() < 2 || arg[0] != '-') {
+            if (auto r = positional(o, arg); !r)
+                return r.error();
+            continue;
+        }
+        if (arg == "--") {
+            only_positionals = true;
+            continue;
+        }
+
+        // mkrequest's -ip / -dns / -email NAME (sscep's mkrequest script).
+        if (o.op == operation::mkrequest && (arg == "-ip" || arg == "-dns" || arg == "-email")) {
+            const auto* spec = detail::find_long(arg.substr(1));
+            auto v = next_value(arg);
+            if (!v)
+                return v.error();
+            if (auto r = apply(o, *spec, arg, *v); !r)
+                return r.error();
+            continue;
+        }
+
+        if (arg.starts_with("--")) {
+            const auto body = arg.substr(2);
+            const auto eq = body.find('=');
+            const auto name = body.substr(0, eq);
+            const auto* spec = detail::find_long(name);
+            const std::string spelled = "--" + std::string(name);
+            if (spec == nullptr)
+                return usage_error("unknown option " + spelled);
+            std::string_view value;
+            if (spec->takes_value()) {
+                if (eq != std::string_view::npos) {
+                    value = body.substr(eq + 1);
+                } else {
+                    auto v = next_value(spelled);
+                    if (!v)
+                        return v.error();
+                    value = *v;
+                }
+            } else if (eq != std::string_view::npos) {
+                return usage_error("option " + spelled + " takes no value");
+            }
+            if (auto r = apply(o, *spec, spelled, value); !r)
+                return r.error();
+            continue;
+        }
+
+        // Single-letter options, getopt-style: "-v", "-vd", "-uURL", "-u URL".
+        for (std::size_t j = 1; j < arg.size(); ++j) {
+            const std::string spelled = std::string("-") + arg[j];
+            const auto* spec = detail::find_short(arg[j]);
+            if (spec == nullptr)
+                return usage_error("unknown option " + spelled);
+            if (!spec->takes_value()) {
+                if (auto r = apply(o, *spec, spelled, {}); !r)
+                    return r.error();
+                continue;
+            }
+            std::string_view value;
+            if (j + 1 < arg.size()) {
+                value = arg.substr(j + 1);
+            } else {
+                auto v = next_value(spelled);
+                if (!v)
+                    return v.error();
+                value = *v;
+            }
+            if (auto r = apply(o, *spec, spelled, value); !r)
+                return r.error();
+            break; // the rest of the element was the value
+        }
+    }
+    return o;
+}
+
+result<void> finalize(options& o)
+{
+    if (o.help)
+        return {};
+    const std::string op = std::string(name_of(o.op));
+    auto missing = [&op](std::string_view what) { return usage_error(op + ": missing " + std::string(what)); };
+
+    if (o.op == operation::fleet)
+        return usage_error("fleet is not implemented yet (fleet mode and its options come in a later version)");
+
+    // enroll -m writes the request and sends nothing: no URL, no -l needed.
+    const bool sends = !(o.op == operation::enroll && !o.request_out.empty());
+    if (is_network(o.op) && sends && o.url.empty())
+        return missing("URL (-u, or URL in the config file)");
+
+    switch (o.op) {
+    case operation::getcaps:
+        break;
+    case operation::getca:
+        if (o.ca_cert.empty())
+            return missing("CA certificate file to write (-c)");
+        break;
+    case operation::getnextca:
+        if (o.ca_cert.empty())
+            return missing("CA certificate (-c)");
+        if (o.chain_out.empty())
+            return missing("next CA chain file (-C)");
+        break;
+    case operation::enroll:
+        if (o.ca_cert.empty())
+            return missing("CA certificate (-c)");
+        if (o.key.empty())
+            return missing("private key (-k)");
+        if (o.csr.empty())
+            return missing("certificate request (-r)");
+        if (sends && o.local_cert.empty())
+            return missing("local certificate file to write (-l)");
+        if (!o.old_key.empty() && o.old_cert.empty())
+            return usage_error(op + ": -K (old key) needs -O (old certificate)");
+        if (o.old_key.empty() && !o.old_cert.empty())
+            return usage_error(op + ": -O (old certificate) needs -K (old key)");
+        break;
+    case operation::getcert:
+        if (o.ca_cert.empty())
+            return missing("CA certificate (-c)");
+        if (o.key.empty())
+            return missing("private key (-k)");
+        if (o.local_cert.empty())
+            return missing("local certificate (-l)");
+        if (!o.serial)
+            return missing("serial number (-s)");
+        if (o.out.empty())
+            return missing("certificate file to write (-w)");
+        break;
+    case operation::getcrl:
+        if (o.ca_cert.empty())
+            return missing("CA certificate (-c)");
+        if (o.key.empty())
+            return missing("private key (-k)");
+        if (o.local_cert.empty())
+            return missing("local certificate (-l)");
+        if (o.out.empty())
+            return missing("CRL file to write (-w)");
+        break;
+    case operation::mkrequest:
+        if (o.alt_names.empty() && o.subject.empty())
+            return usage_error(op + ": missing -ip, -dns or -email NAME (or --subject)");
+        break;
+    case operation::inspect:
+        if (o.input_file.empty())
+            return missing("FILE to inspect");
+        if (!o.key.empty() && o.local_cert.empty())
+            return usage_error(op + ": -k needs -l (the certificate of that key) to decrypt");
+        if (o.key.empty() && !o.local_cert.empty())
+            return usage_error(op + ": -l needs -k (the private key) to decrypt");
+        break;
+    case operation::fleet:
+        break;
+    }
+
+    if (o.debug)
+        o.verbose = true;
+    if ((o.op == operation::getca || o.op == operation::getnextca) && !o.fingerprint)
+        o.fingerprint = asn1::digest_algorithm::md5;
+    if (o.op == operation::enroll) {
+        if (!o.poll_interval)
+            o.poll_interval = default_poll_interval;
+        if (!o.max_poll_time)
+            o.max_poll_time = default_max_poll_time;
+        if (!o.max_poll_count)
+            o.max_poll_count = default_max_poll_count;
+    }
+    if (o.op == operation::mkrequest) {
+        if (!o.key_bits)
+            o.key_bits = default_key_bits;
+        if (o.prefix.empty())
+            o.prefix = std::string(default_prefix);
+    }
+    return {};
+}
+
+result<parsed_command_line> parse(std::span<const char* const> argv)
+{
+    auto o = parse_arguments(argv);
+    if (!o)
+        return o.error();
+    parsed_command_line out{std::move(*o), {}};
+    if (!out.opts.config_file.empty() && !out.opts.help) {
+        auto file = read_config_file(out.opts.config_file);
+        if (!file)
+            return file.error();
+        out.warnings = file->warnings;
+        if (auto r = apply_config(*file, out.opts, out.warnings); !r)
+            return r.error();
+    }
+    if (auto r = finalize(out.opts); !r)
+        return r.error();
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// usage
+
+std::string usage_text()
+{
+    std::string s = "usage: ascep OPERATION [OPTIONS]\n"
+                    "       ascep --version | --help\n"
+                    "       ascep OPERATION --help\n"
+                    "\n"
+                    "ascep is an asynchronous SCEP client (RFC 8894), a drop-in superset of sscep.\n"
+                    "\n"
+                    "operations:\n";
+    for (const auto& n : operation_names) {
+        std::string line = "  " + std::string(n.name);
+        line.resize(14, ' ');
+        s += line + std::string(n.summary) + "\n";
+    }
+    s += "\nSee docs/cli.md for every option, the config file keys and the exit codes.\n";
+    return s;
+}
+
+std::string usage_text(operation op)
+{
+    std::string s = "usage: ascep " + std::string(name_of(op));
+    if (op == operation::mkrequest)
+        s += " -ip|-dns|-email NAME [challenge]";
+    if (op == operation::inspect)
+        s += " FILE";
+    s += " [OPTIONS]\n";
+    for (const auto& n : operation_names)
+        if (n.op == op)
+            s += "\n" + std::string(n.summary) + "\n\noptions:\n";
+    for (const auto& spec : detail::option_table()) {
+        if (!spec.valid_for(op))
+            continue;
+        std::string line = "  ";
+        if (spec.short_name != 0)
+            line += std::string("-") + spec.short_name + ", ";
+        else if (spec.id == detail::id_ip || spec.id == detail::id_dns || spec.id == detail::id_email)
+            line += "-" + std::string(spec.long_name) + ", ";
+        line += "--" + std::string(spec.long_name);
+        if (spec.takes_value())
+            line += " " + std::string(spec.value_name);
+        if (line.size() < 32)
+            line.resize(32, ' ');
+        else
+            line += "\n" + std::string(32, ' ');
+        s += line + std::string(spec.help) + "\n";
+    }
+    return s;
+}
+
+} // namespace ascep::cli

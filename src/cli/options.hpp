@@ -1,0 +1,172 @@
+// Every setting of the sscep-compatible command line (PRODUCT.md §1), and the
+// argv parser that fills them. Pure: no I/O except that parse() reads the
+// config file named by -f.
+//
+// The pipeline, for callers that want the steps:
+//   parse_arguments(argv)          argv only, no file access
+//   read_config_file + apply_config (config_file.hpp) fill what argv left unset
+//   finalize(options)              checks required options, fills defaults
+// parse(argv) does all three.
+#pragma once
+
+#include "asn1/algorithms.hpp"
+#include "cli/parse_error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ascep::cli {
+
+enum class operation { getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet };
+
+/// The name on the command line ("getca").
+std::string_view name_of(operation op) noexcept;
+/// Parses an operation name, exactly (sscep matched prefixes; we do not).
+std::optional<operation> parse_operation(std::string_view name) noexcept;
+/// Whether the operation talks to a SCEP server (and so needs -u).
+bool is_network(operation op) noexcept;
+
+/// One -M name=value: an extra query parameter for every request.
+struct query_parameter {
+    std::string name;
+    std::string value;
+    friend bool operator==(const query_parameter&, const query_parameter&) = default;
+};
+
+/// One mkrequest -ip / -dns / -email NAME.
+struct alt_name {
+    enum class kind { ip, dns, email };
+    kind type = kind::dns;
+    std::string value;
+    friend bool operator==(const alt_name&, const alt_name&) = default;
+};
+
+/// One attribute of --subject "CN=a,O=b" (type as written: "CN").
+struct subject_attribute {
+    std::string type;
+    std::string value;
+    friend bool operator==(const subject_attribute&, const subject_attribute&) = default;
+};
+
+/// A certificate serial number from -s / GetCertSerial.
+struct serial_number {
+    /// Big-endian magnitude, no leading zero bytes, at least one byte.
+    std::vector<std::uint8_t> bytes;
+
+    /// Decimal, as sscep sends it ("4660").
+    std::string to_decimal() const;
+    /// Upper-case hex with ':' between bytes ("12:34").
+    std::string to_hex() const;
+    friend bool operator==(const serial_number&, const serial_number&) = default;
+};
+
+/// Limits and defaults.
+inline constexpr std::size_t max_serial_bytes = 64;
+inline constexpr std::chrono::seconds default_poll_interval{300};  // sscep POLL_TIME
+inline constexpr std::chrono::seconds default_max_poll_time{28800}; // sscep MAX_POLL_TIME
+inline constexpr unsigned default_max_poll_count = 256;             // sscep MAX_POLL_COUNT
+inline constexpr unsigned default_key_bits = 2048;
+inline constexpr unsigned min_key_bits = 1024;
+inline constexpr unsigned max_key_bits = 16384;
+inline constexpr std::string_view default_prefix = "local";
+
+/// Parses "4660" (decimal), "12:34" (hex bytes separated by ':'), "0x1234"
+/// or bare hex with a-f digits ("1a2b", as sscep detects it). Usage error
+/// naming the problem; the caller adds which option it came from.
+result<serial_number> parse_serial(std::string_view text);
+
+/// Every setting. A field left empty / nullopt / false was not given. After
+/// finalize() the fields documented "defaulted" are always set for the
+/// operations that use them.
+struct options {
+    operation op = operation::getcaps;
+    /// -h / --help after the operation: print that operation's usage. When
+    /// set, finalize() checks nothing.
+    bool help = false;
+
+    // --- every network operation ---
+    std::string url;         ///< -u --url
+    std::string proxy;       ///< -p --proxy host:port
+    std::string config_file; ///< -f --config
+    std::string ca_cert;     ///< -c --ca-cert: read (enroll, getcert, ...) or written (getca)
+    std::optional<asn1::cipher_algorithm> cipher; ///< -E --cipher; nullopt = choose from GetCACaps
+    std::optional<asn1::digest_algorithm> digest; ///< -S --digest; nullopt = choose from GetCACaps
+    bool verbose = false; ///< -v --verbose (finalize: -d implies it, as in sscep)
+    bool debug = false;   ///< -d --debug
+    bool json = false;    ///< --json: one machine-readable result object on stdout
+    std::vector<query_parameter> query;          ///< -M --query name=value, in order
+    std::optional<std::chrono::seconds> connect_retry; ///< -W --connect-retry
+    std::optional<std::chrono::seconds> timeout;       ///< --timeout: whole-operation deadline
+    std::string tls_ca_file; ///< --tls-cacert: trust anchors for https:// (else the system store)
+
+    // --- getcaps, getca, getnextca ---
+    std::string ca_identifier; ///< -i --ca-ident
+    /// -F --fingerprint; defaulted to md5 (sscep's) for getca and getnextca.
+    std::optional<asn1::digest_algorithm> fingerprint;
+    std::string chain_out; ///< -C --chain-out (getnextca)
+    /// -w --out: signer certificate (getnextca), certificate (getcert), CRL (getcrl).
+    std::string out;
+
+    // --- enroll, getcert, getcrl, inspect ---
+    std::string key;        ///< -k --key
+    std::string csr;        ///< -r --csr
+    std::string old_key;    ///< -K --old-key (renewal; with -O)
+    std::string old_cert;   ///< -O --old-cert (renewal; with -K)
+    std::string local_cert; ///< -l --local-cert: written (enroll) or read (getcert, getcrl, inspect)
+    std::string enc_cert;   ///< -e --enc-cert
+    std::string self_signed_out; ///< -L --self-signed-out
+    std::optional<std::chrono::seconds> poll_interval; ///< -t --poll-interval; defaulted (enroll)
+    std::optional<std::chrono::seconds> max_poll_time; ///< -T --max-poll-time; defaulted (enroll)
+    std::optional<unsigned> max_poll_count;             ///< -n --max-poll-count; defaulted (enroll)
+    bool resume = false;       ///< -R --resume
+    std::string request_out;   ///< -m --write-request: write the PKCS#7 request, do not send
+    std::optional<serial_number> serial; ///< -s --serial (getcert)
+
+    // --- mkrequest ---
+    std::vector<alt_name> alt_names;          ///< -ip / -dns / -email NAME, in order
+    std::string challenge;                    ///< the positional [challenge]
+    std::vector<subject_attribute> subject;   ///< --subject; empty = CN from the first NAME
+    std::optional<unsigned> key_bits;         ///< --bits; defaulted
+    std::string prefix;                       ///< --prefix; defaulted ("local": local.key, local.csr)
+
+    // --- inspect ---
+    std::string input_file; ///< the positional FILE
+};
+
+/// Step 1: parses argv (argv[0] is the program name, argv[1] the operation),
+/// sscep-style: single-letter options take their value from the next element
+/// or glued ("-uURL"); flags may be grouped ("-vd"); long options take
+/// "--name value" or "--name=value"; "--" ends options. Checks that each option
+/// is valid for the operation and that values parse. Does not read files and
+/// does not check required options (the config file may supply them).
+/// Errors: usage errors only.
+result<options> parse_arguments(std::span<const char* const> argv);
+
+/// Step 3: after the config file is applied: checks required options
+/// ("missing private key (-k)"), option pairs (-K with -O), fills defaults,
+/// and -d implies -v. Errors: usage errors only.
+result<void> finalize(options& opts);
+
+/// What parse() gives: the options and warnings to print (unknown config keys,
+/// ignored config sections), one line each, without the program name.
+struct parsed_command_line {
+    options opts;
+    std::vector<std::string> warnings;
+};
+
+/// Steps 1-3: parse_arguments, then the config file named by -f (if any;
+/// read_config_file + apply_config), then finalize. Reads only that file.
+/// Errors: usage errors (exit 1) and config file errors (exit 93).
+result<parsed_command_line> parse(std::span<const char* const> argv);
+
+/// The usage text of one operation, generated from the option table.
+std::string usage_text(operation op);
+/// The usage text listing all operations.
+std::string usage_text();
+
+} // namespace ascep::cli
