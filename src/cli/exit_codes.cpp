@@ -79,7 +79,7 @@ outcome outcome_of_category(std::string_view category, bool is_timeout) noexcept
     if (is_timeout)
         return outcome::timeout;
     // Our transport, and the Asio/Beast/OpenSSL categories it may pass through.
-    if (category == "ascep.transport" || starts_with_any(category, {"asio.", "beast.", "boost.beast"}))
+    if (category == "ascep.transport" || category == "ascep.engine" || starts_with_any(category, {"asio.", "beast.", "boost.beast"}))
         return outcome::network_error;
     return outcome::general_error;
 }

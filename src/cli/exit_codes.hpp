@@ -84,7 +84,8 @@ outcome outcome_of_fail_info(std::optional<int> fail_info) noexcept;
 /// The outcome of an error from a layer, by the name of its error category so
 /// that the front end need not depend on every layer's headers:
 ///   "ascep.asn1", "ascep.cms", "ascep.scep"            -> pkcs7_error (97)
-///   "ascep.transport", Asio/Beast/OpenSSL categories   -> network_error (95),
+///   "ascep.transport", "ascep.engine" (wrong content type, empty reply),
+///   Asio/Beast/OpenSSL categories                      -> network_error (95),
 ///                                                         or timeout (89) when `is_timeout`
 ///   anything else                                       -> general_error (1),
 ///                                                         or timeout (89) when `is_timeout`

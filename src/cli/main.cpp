@@ -1,6 +1,7 @@
 // ascep: the command-line entry point.
 #include "ascep_version.h"
 #include "cli/exit_codes.hpp"
+#include "cli/operations.hpp"
 #include "cli/options.hpp"
 
 #include <botan/version.h>
@@ -50,7 +51,5 @@ int main(int argc, char** argv)
         return 0;
     }
 
-    // The engine (issue 3) runs the operation; until it exists, say so.
-    print_line(stderr, std::string(cli::name_of(parsed->opts.op)) + ": not implemented in this build yet");
-    return cli::exit_code(cli::outcome::general_error);
+    return cli::run_operation(parsed->opts);
 }

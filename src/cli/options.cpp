@@ -31,6 +31,7 @@ enum long_only_id : int {
     id_bits,
     id_prefix,
     id_challenge,
+    id_method,
 };
 
 using reason = std::optional<std::string>;
@@ -217,6 +218,19 @@ const option_spec table[] = {
      [](options& o, std::string_view v) { return set_seconds(o.timeout, v, 1); }, ASCEP_OPTIONAL(timeout)},
     {id_tls_cacert, 0, "tls-cacert", "FILE", network_ops,
      "verify an https:// server against the certificates in FILE, not the system store", ASCEP_STRING(tls_ca_file)},
+    {id_method, 0, "method", "GET|POST",
+     bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl),
+     "send PKIOperation by GET or POST, whatever GetCACaps says",
+     [](options& o, std::string_view v) -> reason {
+         if (v == "GET" || v == "get")
+             o.post = false;
+         else if (v == "POST" || v == "post")
+             o.post = true;
+         else
+             return quoted(v) + " is neither GET nor POST";
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(post)},
     {id_json, 0, "json", "", all_ops, "print one JSON result object on stdout", ASCEP_FLAG(json)},
     {'h', 'h', "help", "", all_ops, "print this operation's usage", ASCEP_FLAG(help)},
 

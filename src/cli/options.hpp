@@ -103,6 +103,9 @@ struct options {
     std::optional<std::chrono::seconds> connect_retry; ///< -W --connect-retry
     std::optional<std::chrono::seconds> timeout;       ///< --timeout: whole-operation deadline
     std::string tls_ca_file; ///< --tls-cacert: trust anchors for https:// (else the system store)
+    /// --method get|post: how PKIOperation is sent; nullopt = from GetCACaps
+    /// (POST when the CA lists POSTPKIOperation or SCEPStandard).
+    std::optional<bool> post;
 
     // --- getcaps, getca, getnextca ---
     std::string ca_identifier; ///< -i --ca-ident

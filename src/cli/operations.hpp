@@ -1,0 +1,21 @@
+// The operations of the command line. Each prints through the session's
+// reporter and returns the process exit code.
+#pragma once
+
+#include "cli/options.hpp"
+
+namespace ascep::cli {
+
+class session;
+
+int run_getcaps(session& s);
+int run_getca(session& s);
+int run_getnextca(session& s);
+int run_enroll(session& s);
+int run_getcert(session& s);
+int run_getcrl(session& s);
+
+/// Runs any parsed command line (network or not); the entry point of main().
+int run_operation(const options& opts);
+
+} // namespace ascep::cli

@@ -1,0 +1,56 @@
+#include "engine/enroll.hpp"
+
+#include "engine/error.hpp"
+#include "engine/operations.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace ascep::engine {
+
+namespace asio = boost::asio;
+
+asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_params params, bool use_post,
+                                             Botan::RandomNumberGenerator& rng, enroll_observer* observer)
+{
+    enroll_outcome out;
+    scep::enroll_fsm fsm(std::move(params), rng);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+
+    scep::enroll_action action = fsm.resume(scep::started{}, std::chrono::system_clock::now());
+    while (!std::holds_alternative<scep::finished>(action)) {
+        if (auto* send = std::get_if<scep::send_message>(&action)) {
+            if (observer)
+                observer->on_send(*send);
+            const unsigned attempt = send->attempt;
+            auto reply = co_await async_pki_operation(ep, use_post, std::move(send->body), out.diag);
+            if (!reply) {
+                scep::enroll_result failed;
+                failed.error = reply.error();
+                failed.messages_sent = attempt;
+                action = scep::finished{std::move(failed)};
+            } else {
+                action = fsm.resume(scep::reply_received{*reply}, std::chrono::system_clock::now());
+            }
+            continue;
+        }
+        const auto wait = std::get<scep::wait_for>(action);
+        if (observer)
+            observer->on_pending(wait);
+        timer.expires_after(wait.delay);
+        const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            scep::enroll_result cancelled;
+            cancelled.error = errc::cancelled;
+            action = scep::finished{std::move(cancelled)};
+        } else {
+            action = fsm.resume(scep::timer_expired{}, std::chrono::system_clock::now());
+        }
+    }
+    out.result = std::move(std::get<scep::finished>(action).result);
+    co_return out;
+}
+
+} // namespace ascep::engine

@@ -1,0 +1,106 @@
+#include "engine/operations.hpp"
+
+#include "engine/error.hpp"
+#include "scep/ca_certs.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <botan/base64.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace ascep::engine {
+namespace {
+
+namespace asio = boost::asio;
+using bytes = std::vector<std::uint8_t>;
+
+constexpr std::string_view pki_message_type = "application/x-pki-message";
+
+/// The media type without parameters, lower-cased.
+std::string media_type(std::string_view content_type)
+{
+    const auto semi = content_type.find(';');
+    std::string out(content_type.substr(0, semi));
+    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back())))
+        out.pop_back();
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+asio::awaitable<boost::system::result<transport::response>> async_get(const endpoint& ep, std::string url,
+                                                                      transport::diagnostics& diag)
+{
+    transport::request req;
+    req.method = transport::http_method::get;
+    req.url = std::move(url);
+    auto resp = co_await ep.http->async_request(std::move(req), diag);
+    co_return resp;
+}
+
+} // namespace
+
+asio::awaitable<boost::system::result<scep::ca_caps>> async_get_caps(const endpoint& ep,
+                                                                     transport::diagnostics& diag)
+{
+    auto resp = co_await async_get(ep, operation_url(ep, "GetCACaps"), diag);
+    if (!resp) {
+        if (resp.error() == transport::errc::http_status)
+            co_return scep::ca_caps{};
+        co_return resp.error();
+    }
+    const std::string_view text(reinterpret_cast<const char*>(resp->body.data()), resp->body.size());
+    co_return scep::parse_caps(text);
+}
+
+asio::awaitable<boost::system::result<ca_cert_response>> async_get_ca(const endpoint& ep, std::string ident,
+                                                                      transport::diagnostics& diag)
+{
+    auto resp = co_await async_get(ep, operation_url(ep, "GetCACert", ident), diag);
+    if (!resp)
+        co_return resp.error();
+    if (resp->body.empty())
+        co_return errc::empty_response;
+    auto certs = scep::parse_ca_certs(resp->body);
+    if (!certs)
+        co_return certs.error();
+    co_return ca_cert_response{std::move(*certs), resp->content_type};
+}
+
+asio::awaitable<boost::system::result<bytes>> async_get_next_ca(const endpoint& ep, std::string ident,
+                                                                transport::diagnostics& diag)
+{
+    auto resp = co_await async_get(ep, operation_url(ep, "GetNextCACert", ident), diag);
+    if (!resp)
+        co_return resp.error();
+    if (resp->body.empty())
+        co_return errc::empty_response;
+    co_return std::move(resp->body);
+}
+
+asio::awaitable<boost::system::result<bytes>> async_pki_operation(const endpoint& ep, bool use_post, bytes message,
+                                                                  transport::diagnostics& diag)
+{
+    transport::request req;
+    if (use_post) {
+        req.method = transport::http_method::post;
+        req.url = operation_url(ep, "PKIOperation");
+        req.content_type = std::string(pki_message_type);
+        req.body = std::move(message);
+    } else {
+        // Standard base64 (not base64url), percent-escaped by operation_url.
+        req.url = operation_url(ep, "PKIOperation", Botan::base64_encode(message.data(), message.size()));
+    }
+    auto resp = co_await ep.http->async_request(std::move(req), diag);
+    if (!resp)
+        co_return resp.error();
+    if (media_type(resp->content_type) != pki_message_type) {
+        diag.detail = "Content-Type '" + resp->content_type + "', expected " + std::string(pki_message_type);
+        co_return errc::wrong_content_type;
+    }
+    if (resp->body.empty())
+        co_return errc::empty_response;
+    co_return std::move(resp->body);
+}
+
+} // namespace ascep::engine
