@@ -27,7 +27,7 @@ int run_operation(const options& opts)
     case operation::mkrequest:
         return run_mkrequest(opts, out);
     case operation::inspect:
-        return out.finish(failure{outcome::general_error, "inspect is not part of this build yet"});
+        return run_inspect(opts, out);
     case operation::fleet:
         return out.finish(failure{outcome::general_error, "fleet mode is not part of this build yet"});
     default:

@@ -86,7 +86,17 @@ std::vector<cms::attribute> to_attributes(const message_header& h)
 
 boost::system::result<message_header> read_header(const std::vector<cms::attribute>& attrs)
 {
+    bool unknown = false;
+    auto h = read_header(attrs, unknown);
+    if (h && unknown)
+        return errc::unexpected_message_type;
+    return h;
+}
+
+boost::system::result<message_header> read_header(const std::vector<cms::attribute>& attrs, bool& unknown_type)
+{
     message_header h;
+    unknown_type = false;
 
     auto tid = string_value(attrs, oids::scep_transaction_id);
     if (!tid || !*tid || (*tid)->empty())
@@ -96,11 +106,15 @@ boost::system::result<message_header> read_header(const std::vector<cms::attribu
     auto type_text = string_value(attrs, oids::scep_message_type);
     if (!type_text || !*type_text)
         return errc::missing_attribute;
+    // Not even a number is malformed; a number we do not know is the caller's call.
     const auto type_number = to_number(**type_text);
-    const auto type = type_number ? message_type_from(*type_number) : std::nullopt;
-    if (!type)
+    if (!type_number)
         return errc::unexpected_message_type;
-    h.type = *type;
+    const auto type = message_type_from(*type_number);
+    if (type)
+        h.type = *type;
+    else
+        unknown_type = true;
 
     auto sender = octets_value(attrs, oids::scep_sender_nonce);
     auto recipient = octets_value(attrs, oids::scep_recipient_nonce);

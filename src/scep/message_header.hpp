@@ -35,4 +35,10 @@ std::vector<cms::attribute> to_attributes(const message_header& header);
 /// Errors: missing_attribute, unexpected_message_type, bad_attribute_value.
 boost::system::result<message_header> read_header(const std::vector<cms::attribute>& attrs);
 
+/// read_header for a CA: a messageType number outside RFC 8894 is not an
+/// error here, so that the CA can still address a FAILURE badRequest reply
+/// (RFC 8894 §3.3.2). *unknown_type says whether it was; header.type is
+/// then left at its default and means nothing.
+boost::system::result<message_header> read_header(const std::vector<cms::attribute>& attrs, bool& unknown_type);
+
 } // namespace ascep::scep

@@ -27,16 +27,25 @@ boost::system::result<bytes> make_pki_message(const outgoing_message& msg, const
 
 boost::system::result<incoming_message> parse_pki_message(std::span<const std::uint8_t> der)
 {
+    return parse_pki_message(der, false);
+}
+
+boost::system::result<incoming_message> parse_pki_message(std::span<const std::uint8_t> der,
+                                                          bool accept_unknown_type)
+{
     auto sd = cms::parse_signed_data(der);
     if (!sd)
         return sd.error();
     if (sd->signers.size() != 1)
         return errc::signer_count;
-    auto header = read_header(sd->signers.front().signed_attributes);
+    bool unknown_type = false;
+    auto header = read_header(sd->signers.front().signed_attributes, unknown_type);
     if (!header)
         return header.error();
+    if (unknown_type && !accept_unknown_type)
+        return errc::unexpected_message_type;
 
-    incoming_message msg{std::move(*sd), std::move(*header), std::nullopt};
+    incoming_message msg{std::move(*sd), std::move(*header), std::nullopt, !unknown_type};
     if (msg.signed_data.content && !msg.signed_data.content->empty()) {
         auto env = cms::parse_enveloped_data(*msg.signed_data.content);
         if (!env)

@@ -53,6 +53,9 @@ struct incoming_message {
     /// The pkcsPKIEnvelope, parsed but not decrypted; nullopt when the
     /// SignedData carries no (or empty) content.
     std::optional<cms::enveloped_data> envelope;
+    /// False only from parse_pki_message(der, true) when the messageType
+    /// number is not one RFC 8894 defines; header.type then means nothing.
+    bool known_type = true;
 
     const cms::signer_info& signer() const { return signed_data.signers.front(); }
 };
@@ -61,6 +64,11 @@ struct incoming_message {
 /// Errors: cms errors for the CMS layers; scep::errc::signer_count,
 /// missing_attribute, unexpected_message_type, bad_attribute_value.
 boost::system::result<incoming_message> parse_pki_message(std::span<const std::uint8_t> der);
+
+/// As above; with `accept_unknown_type` an unknown messageType number is
+/// reported in known_type instead of failing (the CA answers it badRequest).
+boost::system::result<incoming_message> parse_pki_message(std::span<const std::uint8_t> der,
+                                                          bool accept_unknown_type);
 
 /// Verifies the signature with whichever of `trusted` the SignerInfo names.
 /// Errors: untrusted_signer when none of them is the signer; otherwise the

@@ -151,6 +151,18 @@ struct test_http_server::state : std::enable_shared_from_this<state> {
             }
         }
 
+        if (opts.handler) {
+            if (auto scripted = opts.handler(requests.back())) {
+                http::response<body_type> res{static_cast<http::status>(scripted->status), 11};
+                if (!scripted->content_type.empty())
+                    res.set(http::field::content_type, scripted->content_type);
+                res.body() = std::move(scripted->body);
+                res.keep_alive(!close);
+                res.prepare_payload();
+                const bool ok = co_await write(stream, res);
+                co_return ok && !close;
+            }
+        }
         if (path == "/stall") {
             // Keep the connection open and silent until one side closes it.
             char sink[512];

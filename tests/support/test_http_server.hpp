@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,7 +44,17 @@ struct recorded_request {
     std::size_t connection = 0;
 };
 
+/// What a scripted handler answers.
+struct scripted_response {
+    unsigned status = 200;
+    std::string content_type;
+    std::vector<std::uint8_t> body;
+};
+
 struct http_server_options {
+    /// Called for every request (on the server's io_context) before the
+    /// built-in paths; a value is sent as the response, nullopt falls through.
+    std::function<std::optional<scripted_response>(const recorded_request&)> handler;
     /// Listen on [::1] instead of 127.0.0.1.
     bool ipv6 = false;
     /// Answer every request with Connection: close and close afterwards.
