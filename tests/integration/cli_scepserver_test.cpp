@@ -4,6 +4,11 @@
 #include "scepserver.hpp"
 #include "temp_dir.hpp"
 
+#include "transport/http_client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -48,6 +53,31 @@ struct cli_fixture {
         const auto r = ascep({"mkrequest", "--prefix", path(prefix), "-dns", prefix + ".example.com", challenge});
         INFO(r.errors);
         REQUIRE(r.exit_code == 0);
+    }
+
+    /// Sends `body` to the server as a PKIOperation POST and returns the raw
+    /// reply: the real server's bytes, for inspect to decode.
+    std::vector<std::uint8_t> exchange_raw(const std::string& query, std::vector<std::uint8_t> body = {}) const
+    {
+        boost::asio::io_context ioc;
+        transport::http_client http(ioc.get_executor());
+        transport::diagnostics diag;
+        std::vector<std::uint8_t> reply;
+        transport::request req;
+        req.method = body.empty() ? transport::http_method::get : transport::http_method::post;
+        req.url = server.url() + "?" + query;
+        req.body = std::move(body);
+        boost::asio::co_spawn(
+            ioc,
+            [&]() -> boost::asio::awaitable<void> {
+                auto r = co_await http.async_request(std::move(req), diag);
+                if (r)
+                    reply = std::move(r->body);
+            },
+            boost::asio::detached);
+        ioc.run_for(std::chrono::seconds(20));
+        REQUIRE_FALSE(reply.empty());
+        return reply;
     }
 
     std::string verify(const std::string& cert) const
@@ -180,4 +210,51 @@ TEST_CASE_METHOD(cli_fixture, "enroll -m writes the request without sending it; 
     const auto csr = openssl({"req", "-in", path("local.csr"), "-outform", "DER", "-out", path("local.der")});
     REQUIRE(csr.exit_code == 0);
     CHECK(dir.read("inner.der") == dir.read("local.der"));
+}
+
+TEST_CASE_METHOD(cli_fixture, "inspect decodes the request, the replies and the CA certificate of a real run")
+{
+    prepare();
+    prepare("bad", "not-the-secret");
+    for (const std::string who : {"local", "bad"}) {
+        const auto m = ascep({"enroll", "-c", path("ca.crt"), "-k", path(who + ".key"), "-r", path(who + ".csr"),
+                              "-l", path("never.crt"), "-m", path(who + "-req.der"), "-L", path(who + "-self.crt"),
+                              "-E", "aes", "-S", "sha256"});
+        REQUIRE(m.exit_code == 0);
+        dir.write(who + "-rep.der", exchange_raw("operation=PKIOperation", dir.read(who + "-req.der")));
+    }
+    dir.write("getca.der", exchange_raw("operation=GetCACert"));
+
+    // The request, opened with the CA's key: scepserver's key is PEM-encrypted,
+    // so inspect reads a decrypted copy.
+    REQUIRE(openssl({"pkey", "-in", server.ca_key().string(), "-passin", "pass:", "-out", path("ca.key")})
+                .exit_code == 0);
+    auto r = ascep({"inspect", path("local-req.der"), "-k", path("ca.key"), "-l", server.ca_cert().string()});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("messageType: PKCSReq (19)") != std::string::npos);
+    CHECK(r.output.find("CN=\"local.example.com\"") != std::string::npos);
+
+    // The SUCCESS reply, checked with the CA certificate and opened with our
+    // key and the self-signed certificate the request was signed with (-L).
+    r = ascep({"inspect", path("local-rep.der"), "-c", path("ca.crt"), "-k", path("local.key"), "-l",
+               path("local-self.crt"), "--json"});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("\"message_type\":\"CertRep\"") != std::string::npos);
+    CHECK(r.output.find("\"pki_status\":\"SUCCESS\"") != std::string::npos);
+    CHECK(r.output.find("local.example.com") != std::string::npos);
+
+    // The FAILURE reply to the wrong challenge.
+    r = ascep({"inspect", path("bad-rep.der"), "-c", path("ca.crt"), "--json"});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("\"pki_status\":\"FAILURE\"") != std::string::npos);
+    CHECK(r.output.find("\"fail_info\":\"badRequest\"") != std::string::npos);
+
+    // The GetCACert response: one DER certificate.
+    r = ascep({"inspect", path("getca.der")});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("scep-ca") != std::string::npos);
 }
