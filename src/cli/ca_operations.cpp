@@ -1,5 +1,6 @@
 // getcaps, getca, getnextca: what a client learns about the CA.
 #include "cli/files.hpp"
+#include "cli/inspect_describe.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "cms/signed_data.hpp"
@@ -10,32 +11,12 @@
 namespace ascep::cli {
 namespace {
 
-std::string key_usage_text(const Botan::X509_Certificate& cert)
-{
-    const auto c = cert.constraints();
-    if (c == Botan::NO_CONSTRAINTS)
-        return "(no keyUsage extension)";
-    std::string out;
-    const auto add = [&](Botan::Key_Constraints bit, const char* name) {
-        if (c & bit)
-            out += out.empty() ? name : std::string(", ") + name;
-    };
-    add(Botan::DIGITAL_SIGNATURE, "Digital Signature");
-    add(Botan::NON_REPUDIATION, "Non Repudiation");
-    add(Botan::KEY_ENCIPHERMENT, "Key Encipherment");
-    add(Botan::DATA_ENCIPHERMENT, "Data Encipherment");
-    add(Botan::KEY_AGREEMENT, "Key Agreement");
-    add(Botan::KEY_CERT_SIGN, "Certificate Sign");
-    add(Botan::CRL_SIGN, "CRL Sign");
-    return out;
-}
-
 boost::json::object describe_certificate(const Botan::X509_Certificate& cert, asn1::digest_algorithm fp)
 {
     boost::json::object o;
     o["subject"] = cert.subject_dn().to_string();
     o["issuer"] = cert.issuer_dn().to_string();
-    o["key_usage"] = key_usage_text(cert);
+    o["key_usage"] = key_usage_text(cert.constraints());
     o["fingerprint"] = fingerprint_line(cert, fp);
     return o;
 }
@@ -86,7 +67,7 @@ int run_getca(session& s)
             s.out.info("found certificate with");
             s.out.info("  subject: '" + certs[i].subject_dn().to_string() + "'");
             s.out.info("  issuer: '" + certs[i].issuer_dn().to_string() + "'");
-            s.out.info("  usage: " + key_usage_text(certs[i]));
+            s.out.info("  usage: " + key_usage_text(certs[i].constraints()));
             s.out.info(fingerprint_line(certs[i], fp));
             if (auto w = write_text_atomic(name, certs[i].PEM_encode()); !w)
                 return s.out.finish(w.error());

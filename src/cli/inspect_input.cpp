@@ -1,3 +1,4 @@
+#include "cli/hex_digit.hpp"
 #include "cli/inspect_input.hpp"
 
 #include <botan/base64.h>
@@ -10,17 +11,6 @@ namespace ascep::cli {
 namespace {
 
 constexpr std::string_view pem_begin = "-----BEGIN ";
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 std::optional<inspect_input> from_pem(std::string_view text, std::string& why)
 {

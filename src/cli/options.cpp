@@ -1,3 +1,4 @@
+#include "cli/hex_digit.hpp"
 #include "cli/options.hpp"
 
 #include "cli/config_file.hpp"
@@ -381,17 +382,6 @@ constexpr operation_name operation_names[] = {
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
     {operation::fleet, "fleet", "enroll many devices (not implemented yet)"},
 };
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 void strip_leading_zeros(std::vector<std::uint8_t>& v)
 {
