@@ -37,6 +37,12 @@ int main(int argc, char** argv)
         }
     }
 
+    if (argc < 2) {
+        // No operation: the usage, on stderr, and not success (sscep exits 0 here).
+        std::fputs(cli::usage_text().c_str(), stderr);
+        return cli::exit_code(cli::outcome::general_error);
+    }
+
     auto parsed = cli::parse(args);
     if (!parsed) {
         print_line(stderr, parsed.error().message);

@@ -258,3 +258,19 @@ TEST_CASE_METHOD(cli_fixture, "inspect decodes the request, the replies and the 
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("scep-ca") != std::string::npos);
 }
+
+TEST_CASE("usage, --help and --version")
+{
+    const auto none = test::run_process({ASCEP_PATH});
+    CHECK(none.exit_code == 1);
+    CHECK(none.errors.find("usage: ascep OPERATION") != std::string::npos);
+    const auto help = test::run_process({ASCEP_PATH, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.find("usage: ascep OPERATION") != std::string::npos);
+    const auto version = test::run_process({ASCEP_PATH, "--version"});
+    CHECK(version.exit_code == 0);
+    CHECK(version.output.rfind("ascep ", 0) == 0);
+    const auto bad = test::run_process({ASCEP_PATH, "enroll", "-u", "http://127.0.0.1:1/scep"});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.errors.find("missing CA certificate (-c)") != std::string::npos);
+}
