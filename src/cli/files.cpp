@@ -1,27 +1,17 @@
 #include "cli/files.hpp"
 
 #include "asn1/oids.hpp"
+#include "io/durable_file.hpp"
 
 #include <botan/data_src.h>
 #include <botan/pem.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <filesystem>
-#include <fstream>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <algorithm>
 
 namespace ascep::cli {
 namespace {
-
-std::string errno_text()
-{
-    return std::strerror(errno);
-}
 
 bool is_pem(const bytes& data, const char* label)
 {
@@ -33,22 +23,14 @@ bool is_pem(const bytes& data, const char* label)
 
 bool file_exists(const std::string& path)
 {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    return io::file_exists(path);
 }
 
 file_result<bytes> read_file(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return file_failure("cannot read " + path + ": " + errno_text());
     bytes data;
-    char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        data.insert(data.end(), buf, buf + in.gcount());
-        if (data.size() > max_file_size)
-            return file_failure(path + " is larger than " + std::to_string(max_file_size) + " bytes");
-    }
+    if (auto error = io::read_file(path, data, max_file_size); !error.empty())
+        return file_failure(error);
     return data;
 }
 
@@ -136,36 +118,8 @@ file_result<Botan::PKCS10_Request> load_request(const std::string& path)
 
 file_result<void> write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode)
 {
-    const std::filesystem::path target(path);
-    const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-    std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkstemp(tmp.data());
-    if (fd < 0)
-        return file_failure("cannot write " + path + ": " + errno_text());
-    bool ok = ::fchmod(fd, mode) == 0;
-    std::size_t done = 0;
-    while (ok && done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        ok = n > 0;
-        if (ok)
-            done += static_cast<std::size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    const std::string why = ok ? std::string() : errno_text();
-    ok = ::close(fd) == 0 && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string reason = why.empty() ? errno_text() : why;
-        ::unlink(tmp.c_str());
-        return file_failure("cannot write " + path + ": " + reason);
-    }
-    // Make the rename itself durable.
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    if (auto error = io::write_file_atomic(path, content, mode); !error.empty())
+        return file_failure(error);
     return {};
 }
 

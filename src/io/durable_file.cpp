@@ -1,0 +1,101 @@
+#include "io/durable_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ascep::io {
+namespace {
+
+std::string failed(const char* what, const std::string& path)
+{
+    return std::string("cannot ") + what + " " + path + ": " + std::strerror(errno);
+}
+
+} // namespace
+
+bool file_exists(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode)
+{
+    const std::filesystem::path target(path);
+    const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    // mkstemp names are unique per call, so concurrent writers never share a
+    // temporary file; the last rename wins and nothing is torn.
+    std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0)
+        return failed("write", path);
+    std::string error;
+    if (::fchmod(fd, mode) != 0)
+        error = failed("write", path);
+    std::size_t done = 0;
+    while (error.empty() && done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            error = failed("write", path);
+        else
+            done += static_cast<std::size_t>(n);
+    }
+    if (error.empty() && ::fsync(fd) != 0)
+        error = failed("sync", path);
+    if (::close(fd) != 0 && error.empty())
+        error = failed("write", path);
+    if (error.empty() && ::rename(tmp.c_str(), path.c_str()) != 0)
+        error = failed("replace", path);
+    if (!error.empty()) {
+        ::unlink(tmp.c_str());
+        return error;
+    }
+    // The rename is durable only once the directory entry is on disk.
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode)
+{
+    return write_file_atomic(path, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, mode);
+}
+
+std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_size)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return failed("read", path);
+    out.clear();
+    std::uint8_t buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const auto error = failed("read", path);
+            ::close(fd);
+            return error;
+        }
+        if (n == 0)
+            break;
+        out.insert(out.end(), buf, buf + n);
+        if (out.size() > max_size) {
+            ::close(fd);
+            return path + " is larger than " + std::to_string(max_size) + " bytes";
+        }
+    }
+    ::close(fd);
+    return {};
+}
+
+} // namespace ascep::io

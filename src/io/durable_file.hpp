@@ -1,0 +1,32 @@
+// Files that survive a crash: written to a temporary file in the same
+// directory, fsync'ed, renamed over the target, and the directory fsync'ed.
+// A reader sees the old content or the new, never half of either; kill -9
+// or a power cut at any moment leaves no torn file behind. Used by the CLI,
+// fleet mode (keys, certificates, journal) and the test CA (its state).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ascep::io {
+
+/// Replaces `path` with `content`, created with permissions `mode` (0600
+/// for private keys: the key is never readable by others, not even briefly).
+/// Returns an empty string on success, else why it failed (errno text with
+/// the path); nothing is left behind on failure.
+std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode = 0644);
+std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
+
+/// Reads a whole file of at most `max_size` bytes. Returns an empty string
+/// on success, else why it failed.
+std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_size);
+
+bool file_exists(const std::string& path);
+
+} // namespace ascep::io
