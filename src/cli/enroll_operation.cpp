@@ -22,8 +22,9 @@ public:
 
     void on_send(const scep::send_message& msg) override
     {
+        // sscep numbers the polls, from 1, whether or not a request preceded them.
         if (msg.type == scep::message_type::cert_poll)
-            out_.info("requesting certificate (#" + std::to_string(msg.attempt) + ")");
+            out_.info("requesting certificate (#" + std::to_string(++polls_) + ")");
         else
             out_.info(std::string("sending certificate request (") + std::string(scep::name(msg.type)) + ")");
     }
@@ -36,6 +37,7 @@ public:
 
 private:
     reporter& out_;
+    unsigned polls_ = 0;
 };
 
 struct request_material {
@@ -51,7 +53,8 @@ file_result<request_material> load_request_material(const options& opts)
     auto csr = load_request(opts.csr);
     if (!csr)
         return csr.error();
-    if (csr->subject_public_key()->public_key_bits() != (*key)->public_key_bits())
+    const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key()); // Botan 2: caller owns it
+    if (csr_key->public_key_bits() != (*key)->public_key_bits())
         return file_failure("the request " + opts.csr + " is not for the key " + opts.key);
     return request_material{std::move(*key), std::move(*csr)};
 }

@@ -108,7 +108,9 @@ file_result<Botan::PKCS10_Request> load_request(const std::string& path)
     try {
         Botan::DataSource_Memory src(*data);
         Botan::PKCS10_Request req(src);
-        if (!req.check_signature(*req.subject_public_key()))
+        // Botan 2 hands the key out as a raw pointer: own it.
+        const std::unique_ptr<Botan::Public_Key> key(req.subject_public_key());
+        if (!req.check_signature(*key))
             return file_failure(path + ": the request's self-signature does not verify");
         return req;
     } catch (const std::exception& e) {

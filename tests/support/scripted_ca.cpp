@@ -53,7 +53,7 @@ std::vector<std::uint8_t> scripted_ca::answer(const std::vector<std::uint8_t>& r
         if (!csr_der)
             throw std::runtime_error("scripted CA: cannot open the request envelope");
         const Botan::PKCS10_Request csr(*csr_der);
-        const auto key = csr.subject_public_key();
+        const std::unique_ptr<Botan::Public_Key> key(csr.subject_public_key());
         content.certificates = {kind == reply_kind::certificate_for_other_key
                                     ? issue(ca_, *cached_key(7), "someone else")
                                     : issue(ca_, *key, "issued by the scripted CA")};

@@ -1,0 +1,154 @@
+#include "testca/authority.hpp"
+
+#include <botan/hex.h>
+#include <botan/pubkey.h>
+#include <botan/rsa.h>
+#include <botan/x509_ca.h>
+#include <botan/x509_ext.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace ascep::testca {
+namespace {
+
+constexpr auto day = std::chrono::hours(24);
+
+Botan::X509_Certificate sign_cert(const identity* issuer, const Botan::Private_Key& self_key,
+                                  const Botan::Public_Key& subject_key, const Botan::X509_DN& subject,
+                                  const Botan::BigInt& serial, clock::time_point not_before,
+                                  clock::time_point not_after, Botan::Extensions ext,
+                                  Botan::RandomNumberGenerator& rng)
+{
+    const Botan::Private_Key& signing_key = issuer ? *issuer->key : self_key;
+    Botan::AlgorithmIdentifier sig_alg;
+    std::unique_ptr<Botan::PK_Signer> signer(Botan::choose_sig_format(signing_key, rng, "SHA-256", sig_alg));
+    const auto spki = subject_key.subject_public_key();
+    ext.add(new Botan::Cert_Extension::Subject_Key_ID(spki, "SHA-160"));
+    if (issuer) {
+        ext.add(new Botan::Cert_Extension::Authority_Key_ID(issuer->cert.subject_key_id()));
+    }
+    const auto& issuer_dn = issuer ? issuer->cert.subject_dn() : subject;
+    return Botan::X509_CA::make_cert(signer.get(), rng, serial, sig_alg, spki, Botan::X509_Time(not_before),
+                                     Botan::X509_Time(not_after), issuer_dn, subject, ext);
+}
+
+Botan::X509_DN dn_for(const std::string& common_name)
+{
+    Botan::X509_DN dn;
+    dn.add_attribute("X520.Organization", "ascep test CA");
+    dn.add_attribute("X520.CommonName", common_name);
+    return dn;
+}
+
+} // namespace
+
+std::vector<Botan::X509_Certificate> ca_material::chain() const
+{
+    std::vector<Botan::X509_Certificate> out{ca.cert};
+    if (ra_sign)
+        out.push_back(ra_sign->cert);
+    if (ra_enc)
+        out.push_back(ra_enc->cert);
+    return out;
+}
+
+identity make_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial,
+                 clock::time_point now, Botan::RandomNumberGenerator& rng)
+{
+    auto key = std::make_shared<Botan::RSA_PrivateKey>(rng, key_bits);
+    Botan::Extensions ext;
+    ext.add(new Botan::Cert_Extension::Basic_Constraints(true), true);
+    ext.add(new Botan::Cert_Extension::Key_Usage(Botan::Key_Constraints(
+                Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT)),
+            true);
+    auto cert = sign_cert(nullptr, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1),
+                          now + 3650 * day, std::move(ext), rng);
+    return {std::move(key), std::move(cert)};
+}
+
+identity make_ra(const identity& ca, std::size_t key_bits, const std::string& common_name,
+                 Botan::Key_Constraints usage, const Botan::BigInt& serial, clock::time_point now,
+                 Botan::RandomNumberGenerator& rng)
+{
+    auto key = std::make_shared<Botan::RSA_PrivateKey>(rng, key_bits);
+    Botan::Extensions ext;
+    ext.add(new Botan::Cert_Extension::Basic_Constraints(false), true);
+    ext.add(new Botan::Cert_Extension::Key_Usage(usage), true);
+    auto cert = sign_cert(&ca, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1),
+                          now + 3650 * day, std::move(ext), rng);
+    return {std::move(key), std::move(cert)};
+}
+
+Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS10_Request& csr,
+                                          const Botan::BigInt& serial, unsigned validity_days,
+                                          clock::time_point now, Botan::RandomNumberGenerator& rng)
+{
+    Botan::Extensions ext;
+    ext.add(new Botan::Cert_Extension::Basic_Constraints(false), true);
+    ext.add(new Botan::Cert_Extension::Key_Usage(
+                Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT)),
+            true);
+    if (csr.subject_alt_name().has_items())
+        ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(csr.subject_alt_name()));
+    const std::unique_ptr<Botan::Public_Key> subject_key(csr.subject_public_key());
+    return sign_cert(&ca, *ca.key, *subject_key, csr.subject_dn(), serial, now - std::chrono::minutes(5),
+                     now + validity_days * day, std::move(ext), rng);
+}
+
+Botan::X509_CRL make_crl(const identity& ca, const std::optional<Botan::X509_CRL>& previous,
+                         const std::vector<Botan::X509_Certificate>& revoke, clock::time_point now,
+                         Botan::RandomNumberGenerator& rng)
+{
+    const Botan::X509_CA x509_ca(ca.cert, *ca.key, "SHA-256", rng);
+    constexpr std::chrono::seconds next_update = 7 * day;
+    const auto base = previous ? *previous : x509_ca.new_crl(rng, now, next_update);
+    std::vector<Botan::CRL_Entry> entries;
+    for (const auto& c : revoke)
+        entries.emplace_back(c, Botan::CRL_Code::UNSPECIFIED);
+    if (!previous && entries.empty())
+        return base;
+    return x509_ca.update_crl(base, entries, rng, now, next_update);
+}
+
+std::string renewal_problem(const identity& ca, const Botan::X509_Certificate& cert,
+                            const std::optional<Botan::X509_CRL>& crl, clock::time_point now)
+{
+    if (!(cert.issuer_dn() == ca.cert.subject_dn()))
+        return "renewal signer was not issued by this CA";
+    const auto ca_key = ca.cert.load_subject_public_key();
+    if (!cert.check_signature(*ca_key))
+        return "renewal signer does not verify against this CA";
+    const Botan::X509_Time t(now);
+    if (t.cmp(cert.not_before()) < 0 || t.cmp(cert.not_after()) > 0)
+        return "renewal signer is not valid now";
+    if (crl && crl->is_revoked(cert))
+        return "renewal signer is revoked";
+    return {};
+}
+
+std::string serial_hex(const Botan::BigInt& serial)
+{
+    return Botan::hex_encode(Botan::BigInt::encode(serial));
+}
+
+std::optional<Botan::BigInt> parse_serial(const std::string& text)
+{
+    if (text.empty())
+        return std::nullopt;
+    std::string hex;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        hex = text.substr(2);
+    else if (text.find(':') != std::string::npos)
+        std::copy_if(text.begin(), text.end(), std::back_inserter(hex), [](char c) { return c != ':'; });
+    if (!hex.empty() || text.find(':') != std::string::npos) {
+        if (hex.empty() || !std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); }))
+            return std::nullopt;
+        return Botan::BigInt("0x" + hex);
+    }
+    if (!std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+        return std::nullopt;
+    return Botan::BigInt(text);
+}
+
+} // namespace ascep::testca

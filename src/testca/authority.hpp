@@ -1,0 +1,78 @@
+// The test CA's certificates and keys, and the X.509 work it does with them
+// (Botan): the self-signed CA, the RA certificates, issued certificates and
+// the CRL. No I/O; the state store keeps the results.
+#pragma once
+
+#include "scep/pki_message.hpp"
+
+#include <botan/bigint.h>
+#include <botan/pkcs10.h>
+#include <botan/pkix_types.h>
+#include <botan/rng.h>
+#include <botan/x509_crl.h>
+#include <botan/x509cert.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ascep::testca {
+
+using clock = std::chrono::system_clock;
+
+struct identity {
+    std::shared_ptr<const Botan::Private_Key> key;
+    Botan::X509_Certificate cert;
+
+    scep::signing_identity signing() const { return {*key, cert}; }
+};
+
+/// The CA and, with --ra, its RA certificates (NDES layout).
+struct ca_material {
+    identity ca;
+    std::optional<identity> ra_sign; // digitalSignature: signs replies
+    std::optional<identity> ra_enc;  // keyEncipherment: requests are encrypted to it
+
+    const identity& reply_signer() const { return ra_sign ? *ra_sign : ca; }
+    const identity& decryptor() const { return ra_enc ? *ra_enc : ca; }
+    /// What GetCACert serves: the CA alone, or CA + RA signing + RA encryption.
+    std::vector<Botan::X509_Certificate> chain() const;
+};
+
+/// A fresh RSA key and a self-signed CA certificate (keyCertSign, cRLSign,
+/// digitalSignature, keyEncipherment; ten years).
+identity make_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial, clock::time_point now,
+                 Botan::RandomNumberGenerator& rng);
+
+/// A fresh RSA key and an end-entity certificate from `ca` with exactly `usage`.
+identity make_ra(const identity& ca, std::size_t key_bits, const std::string& common_name,
+                 Botan::Key_Constraints usage, const Botan::BigInt& serial, clock::time_point now,
+                 Botan::RandomNumberGenerator& rng);
+
+/// The certificate for `csr`: its subject and subjectAltName, keyUsage
+/// digitalSignature + keyEncipherment, valid from 5 minutes before `now`
+/// (clock skew) for `validity_days`.
+Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS10_Request& csr,
+                                          const Botan::BigInt& serial, unsigned validity_days,
+                                          clock::time_point now, Botan::RandomNumberGenerator& rng);
+
+/// A CRL signed by `ca`: `previous` plus `revoke` (or an empty one when there
+/// is no previous), numbered one above `previous`, next update in 7 days.
+Botan::X509_CRL make_crl(const identity& ca, const std::optional<Botan::X509_CRL>& previous,
+                         const std::vector<Botan::X509_Certificate>& revoke, clock::time_point now,
+                         Botan::RandomNumberGenerator& rng);
+
+/// Why `cert` cannot sign a RenewalReq for this CA, or empty when it can:
+/// issued (signature checks) by `ca`, valid at `now`, not on `crl`.
+std::string renewal_problem(const identity& ca, const Botan::X509_Certificate& cert,
+                            const std::optional<Botan::X509_CRL>& crl, clock::time_point now);
+
+/// Upper-case hex of a serial ("0A1F"), as file names and `list` show it.
+std::string serial_hex(const Botan::BigInt& serial);
+/// Reads a serial: decimal, 0x-prefixed hex, or colon-separated hex bytes
+/// (sscep -s). nullopt when it is none of these.
+std::optional<Botan::BigInt> parse_serial(const std::string& text);
+
+} // namespace ascep::testca

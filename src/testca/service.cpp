@@ -1,0 +1,379 @@
+#include "testca/service.hpp"
+
+#include "asn1/oids.hpp"
+#include "cms/signed_data.hpp"
+#include "scep/message_data.hpp"
+#include "scep/request.hpp"
+
+#include <botan/base64.h>
+#include <botan/pkcs10.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace ascep::testca {
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+
+constexpr std::string_view pki_message_type = "application/x-pki-message";
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decode(std::string_view in)
+{
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '%' && i + 2 < in.size()) {
+            const int hi = hex_value(in[i + 1]);
+            const int lo = hex_value(in[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out.push_back(static_cast<char>(hi * 16 + lo));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(in[i]);
+    }
+    return out;
+}
+
+bytes to_bytes(std::string_view text)
+{
+    return bytes(text.begin(), text.end());
+}
+
+http_reply text_reply(unsigned status, std::string text, std::string log)
+{
+    return {status, "text/plain", to_bytes(text + "\n"), std::move(log)};
+}
+
+std::string short_text(const std::string& s)
+{
+    return s.size() > 80 ? s.substr(0, 80) + "..." : s;
+}
+
+} // namespace
+
+std::vector<std::string> default_caps()
+{
+    return {"POSTPKIOperation", "SHA-256", "SHA-512", "SHA-1", "AES", "DES3", "Renewal", "GetNextCACert",
+            "SCEPStandard"};
+}
+
+std::vector<std::string> parse_caps_list(std::string_view list)
+{
+    std::vector<std::string> out;
+    std::string word;
+    for (char c : list) {
+        if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
+            if (!word.empty())
+                out.push_back(std::move(word));
+            word.clear();
+        } else {
+            word.push_back(c);
+        }
+    }
+    if (!word.empty())
+        out.push_back(std::move(word));
+    return out;
+}
+
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name)
+{
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        const auto eq = pair.find('=');
+        const auto key = percent_decode(pair.substr(0, eq));
+        if (key == name)
+            return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+    }
+    return std::nullopt;
+}
+
+/// One PKIOperation on its way through the service.
+struct service::exchange {
+    scep::checked_request request;
+    clock::time_point now;
+    std::string what; // "PKCSReq tid=..."
+};
+
+service::service(service_options opts, state_store& store, ca_material ca, Botan::RandomNumberGenerator& rng)
+    : opts_(std::move(opts)), store_(store), ca_(std::move(ca)), rng_(rng)
+{
+}
+
+http_reply service::handle(std::string_view method, std::string_view target, std::span<const std::uint8_t> body,
+                           clock::time_point now)
+{
+    const auto q = target.find('?');
+    const auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    const auto operation = query_parameter(query, "operation");
+    if (!operation)
+        return text_reply(400, "missing operation parameter", "- 400 no operation");
+    const bool get = method == "GET";
+    if (!get && method != "POST")
+        return text_reply(405, "only GET and POST are served", *operation + " 405 " + std::string(method));
+
+    try {
+        if (iequals(*operation, "GetCACaps")) {
+            std::string text;
+            for (const auto& c : opts_.caps)
+                text += c + "\n";
+            return {200, "text/plain", to_bytes(text), "GetCACaps 200"};
+        }
+        if (iequals(*operation, "GetCACert")) {
+            if (ca_.ra_sign)
+                return {200, "application/x-x509-ca-ra-cert", cms::make_certs_only(ca_.chain()),
+                        "GetCACert 200 CA+RA"};
+            return {200, "application/x-x509-ca-cert", ca_.ca.cert.BER_encode(), "GetCACert 200 CA"};
+        }
+        if (iequals(*operation, "GetNextCACert")) {
+            const auto next = store_.load_identity("next-ca");
+            if (!next)
+                return text_reply(404, "no rollover CA (run ascep-testca rollover)", "GetNextCACert 404");
+            cms::signing_request req;
+            req.content_type = asn1::oids::data;
+            req.content = cms::make_certs_only({next->cert});
+            req.signing_time = now;
+            req.certificates = {ca_.ca.cert};
+            auto signed_chain = cms::make_signed_data(req, *ca_.ca.key, ca_.ca.cert, rng_);
+            if (!signed_chain)
+                return text_reply(500, "cannot sign: " + signed_chain.error().message(), "GetNextCACert 500");
+            return {200, "application/x-x509-next-ca-cert", std::move(*signed_chain), "GetNextCACert 200"};
+        }
+        if (iequals(*operation, "PKIOperation")) {
+            if (!get)
+                return pki_operation(body, now);
+            auto message = query_parameter(query, "message");
+            if (!message || message->empty())
+                return text_reply(400, "PKIOperation by GET needs a message parameter", "PKIOperation 400 no message");
+            // Lenient: a '+' that went through form decoding arrives as ' '.
+            std::replace(message->begin(), message->end(), ' ', '+');
+            bytes der;
+            try {
+                const auto decoded = Botan::base64_decode(*message, true);
+                der.assign(decoded.begin(), decoded.end());
+            } catch (const std::exception&) {
+                return text_reply(400, "message is not base64", "PKIOperation 400 bad base64");
+            }
+            return pki_operation(der, now);
+        }
+        return text_reply(400, "unknown operation '" + short_text(*operation) + "'",
+                          short_text(*operation) + " 400 unknown operation");
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {
+        return text_reply(500, std::string("internal error: ") + e.what(), *operation + " 500 " + e.what());
+    }
+}
+
+http_reply service::pki_operation(std::span<const std::uint8_t> der, clock::time_point now)
+{
+    const scep::signing_identity ca_identity = ca_.ca.signing();
+    const scep::request_keys keys{ca_.decryptor().signing(), ca_.ra_enc ? &ca_identity : nullptr};
+    auto checked = scep::check_request(der, keys, rng_);
+    if (!checked)
+        return text_reply(400, "not a usable SCEP pkiMessage: " + checked.error().message(),
+                          "PKIOperation 400 " + checked.error().message());
+
+    exchange ex{std::move(*checked), now, {}};
+    const auto& h = ex.request.message.header;
+    ex.what = (ex.request.message.known_type ? std::string(scep::name(h.type)) : std::string("unknown-type")) +
+              " tid=" + short_text(h.transaction_id);
+    if (ex.request.refusal)
+        return refuse(ex, *ex.request.refusal, ex.request.error.message());
+
+    switch (h.type) {
+    case scep::message_type::pkcs_req:
+    case scep::message_type::renewal_req: return enroll(ex);
+    case scep::message_type::cert_poll: return poll(ex);
+    case scep::message_type::get_cert: return get_cert(ex);
+    case scep::message_type::get_crl: return get_crl(ex);
+    case scep::message_type::cert_rep: break;
+    }
+    return refuse(ex, scep::fail_info::bad_request, "not a request");
+}
+
+http_reply service::reply(exchange& ex, const scep::reply_content& content, const std::string& result)
+{
+    bytes nonce(scep::nonce_size);
+    rng_.randomize(nonce.data(), nonce.size());
+    const auto& env = ex.request.message.envelope;
+    const auto cipher = env ? env->cipher : asn1::cipher_algorithm::aes128_cbc;
+    auto der = scep::make_cert_rep(ex.request.message, ex.request.signer, content, ca_.reply_signer().signing(), nonce,
+                                   cipher, ex.now, rng_);
+    if (!der)
+        return text_reply(400, "cannot answer: " + der.error().message(),
+                          "PKIOperation " + ex.what + " 400 " + der.error().message());
+    return {200, std::string(pki_message_type), std::move(*der), "PKIOperation " + ex.what + " " + result};
+}
+
+http_reply service::refuse(exchange& ex, scep::fail_info f, const std::string& reason)
+{
+    scep::reply_content c;
+    c.status = scep::pki_status::failure;
+    c.fail_info = f;
+    c.fail_info_text = reason;
+    return reply(ex, c, "FAILURE " + std::string(scep::name(f)) + " (" + reason + ")");
+}
+
+http_reply service::apply(exchange& ex, const decision& d, transaction& t)
+{
+    switch (d.what) {
+    case verdict::refuse:
+        store_.save_transaction(t); // counted polls survive
+        return refuse(ex, d.fail, d.reason);
+    case verdict::pending: {
+        t.state = transaction_state::pending;
+        store_.save_transaction(t);
+        scep::reply_content c;
+        c.status = scep::pki_status::pending;
+        return reply(ex, c, "PENDING (" + d.reason + ")");
+    }
+    case verdict::resend: {
+        const auto cert = t.serial ? store_.find_issued(*t.serial) : std::nullopt;
+        if (!cert)
+            return refuse(ex, scep::fail_info::bad_cert_id, "issued certificate missing from the state directory");
+        scep::reply_content c;
+        c.certificates = {*cert};
+        return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (resent)");
+    }
+    case verdict::issue: break;
+    }
+
+    const Botan::PKCS10_Request csr(t.csr);
+    const auto serial = store_.allocate_serial();
+    const auto cert = issue_certificate(ca_.ca, csr, serial, opts_.validity_days, ex.now, rng_);
+    // The certificate before the record that points to it: after a crash the
+    // record is still pending and the next poll issues again (a gap in the
+    // serials, never a record without its certificate).
+    store_.save_issued(cert);
+    t.state = transaction_state::issued;
+    t.serial = serial;
+    store_.save_transaction(t);
+    scep::reply_content c;
+    c.certificates = {cert};
+    return reply(ex, c, "SUCCESS serial=" + serial_hex(serial) + " (" + d.reason + ")");
+}
+
+http_reply service::enroll(exchange& ex)
+{
+    std::optional<Botan::PKCS10_Request> csr;
+    try {
+        csr.emplace(ex.request.message_data);
+    } catch (const std::exception&) {
+        return refuse(ex, scep::fail_info::bad_request, "messageData is not a PKCS#10 request");
+    }
+    {
+        const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key());
+        if (!csr->check_signature(*csr_key))
+            return refuse(ex, scep::fail_info::bad_message_check, "the CSR's signature does not verify");
+    }
+
+    const auto held = store_.lock();
+    const auto& h = ex.request.message.header;
+    auto stored = store_.load_transaction(h.transaction_id);
+    const auto crl = store_.crl();
+    const auto& signer = ex.request.signer;
+
+    request_facts facts;
+    facts.type = h.type;
+    facts.challenge = csr->challenge_password();
+    auto problem = renewal_problem(ca_.ca, signer, crl, ex.now);
+    if (problem.empty()) {
+        const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
+        if (!ours || !(*ours == signer))
+            problem = "renewal signer is not a certificate this CA issued";
+    }
+    facts.signed_by_issued = problem.empty();
+    if (h.type == scep::message_type::renewal_req)
+        facts.renewal_problem = problem;
+    if (stored) {
+        try {
+            facts.same_key_as_stored = Botan::PKCS10_Request(stored->csr).raw_public_key() == csr->raw_public_key();
+        } catch (const std::exception&) {
+            facts.same_key_as_stored = false;
+        }
+        facts.renews_stored = stored->state == transaction_state::issued && stored->serial &&
+                              facts.signed_by_issued && *stored->serial == Botan::BigInt(signer.serial_number());
+    }
+
+    const bool fresh = !stored || (stored->state == transaction_state::issued && facts.renews_stored);
+    const auto d = decide_request(opts_.rules, facts, stored ? &*stored : nullptr);
+    if (!fresh)
+        return apply(ex, d, *stored);
+    if (d.what == verdict::refuse)
+        return refuse(ex, d.fail, d.reason);
+
+    transaction t;
+    t.id = h.transaction_id;
+    t.type = h.type;
+    t.csr = ex.request.message_data;
+    t.subject = csr->subject_dn().to_string();
+    t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
+    return apply(ex, d, t);
+}
+
+http_reply service::poll(exchange& ex)
+{
+    if (!scep::parse_issuer_and_subject(ex.request.message_data))
+        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSubject");
+    const auto held = store_.lock();
+    auto stored = store_.load_transaction(ex.request.message.header.transaction_id);
+    if (!stored)
+        return refuse(ex, scep::fail_info::bad_cert_id, "no such transaction");
+    const auto d = decide_poll(opts_.rules, *stored);
+    return apply(ex, d, *stored);
+}
+
+http_reply service::get_cert(exchange& ex)
+{
+    const auto id = scep::parse_issuer_and_serial(ex.request.message_data);
+    if (!id)
+        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSerialNumber");
+    if (id->issuer != ca_.ca.cert.raw_subject_dn())
+        return refuse(ex, scep::fail_info::bad_cert_id, "not issued by this CA");
+    const auto cert = store_.find_issued(id->serial);
+    if (!cert)
+        return refuse(ex, scep::fail_info::bad_cert_id, "no certificate with serial " + serial_hex(id->serial));
+    scep::reply_content c;
+    c.certificates = {*cert};
+    return reply(ex, c, "SUCCESS serial=" + serial_hex(id->serial));
+}
+
+http_reply service::get_crl(exchange& ex)
+{
+    const auto id = scep::parse_issuer_and_serial(ex.request.message_data);
+    if (!id)
+        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSerialNumber");
+    if (id->issuer != ca_.ca.cert.raw_subject_dn())
+        return refuse(ex, scep::fail_info::bad_cert_id, "not issued by this CA");
+    auto crl = store_.crl();
+    if (!crl)
+        return refuse(ex, scep::fail_info::bad_cert_id, "no CRL yet");
+    scep::reply_content c;
+    c.crls = {*crl};
+    return reply(ex, c, "SUCCESS CRL entries=" + std::to_string(crl->get_revoked().size()));
+}
+
+} // namespace ascep::testca

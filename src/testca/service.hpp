@@ -1,0 +1,77 @@
+// The test CA's request handling, socket-free: an HTTP request (method,
+// target, body) in, an HTTP reply out. server.cpp feeds it from Beast; the
+// unit tests call it directly. The SCEP work sits on scep::check_request and
+// scep::make_cert_rep, the same code the client uses the other way round.
+#pragma once
+
+#include "scep/cert_rep.hpp"
+#include "testca/authority.hpp"
+#include "testca/policy.hpp"
+#include "testca/state_store.hpp"
+
+#include <botan/rng.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ascep::testca {
+
+/// GetCACaps as the test CA answers it unless --caps says otherwise.
+std::vector<std::string> default_caps();
+
+/// --caps: comma- or whitespace-separated keywords.
+std::vector<std::string> parse_caps_list(std::string_view list);
+
+struct service_options {
+    policy rules;
+    std::vector<std::string> caps = default_caps();
+    unsigned validity_days = 365;
+};
+
+struct http_reply {
+    unsigned status = 200;
+    std::string content_type = "text/plain";
+    std::vector<std::uint8_t> body;
+    /// One line for the log: operation, transactionID, result.
+    std::string log;
+};
+
+/// The value of `name` in a query string, percent-decoded; nullopt when absent.
+/// '+' is kept as '+' (base64 needs it; RFC 3986 gives it no meaning).
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name);
+
+class service {
+public:
+    /// `store` and `rng` must outlive the service.
+    service(service_options opts, state_store& store, ca_material ca, Botan::RandomNumberGenerator& rng);
+
+    /// One HTTP request. Client mistakes are 400 with a text body; 500 only
+    /// when the state directory fails us.
+    http_reply handle(std::string_view method, std::string_view target, std::span<const std::uint8_t> body,
+                      clock::time_point now);
+
+    /// PKIOperation with the DER pkiMessage.
+    http_reply pki_operation(std::span<const std::uint8_t> der, clock::time_point now);
+
+    const ca_material& ca() const { return ca_; }
+
+private:
+    struct exchange;
+    http_reply enroll(exchange& ex);
+    http_reply poll(exchange& ex);
+    http_reply get_cert(exchange& ex);
+    http_reply get_crl(exchange& ex);
+    http_reply apply(exchange& ex, const decision& d, transaction& t);
+    http_reply reply(exchange& ex, const scep::reply_content& content, const std::string& result);
+    http_reply refuse(exchange& ex, scep::fail_info f, const std::string& reason);
+
+    service_options opts_;
+    state_store& store_;
+    ca_material ca_;
+    Botan::RandomNumberGenerator& rng_;
+};
+
+} // namespace ascep::testca

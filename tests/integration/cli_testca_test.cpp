@@ -1,0 +1,153 @@
+// The ascep binary against ascep-testca: the operations the Debian scepserver
+// cannot serve (PENDING and polling, GetCert, GetCRL, GetNextCACert, an
+// NDES-like RA), run as a user runs them and checked with openssl.
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+#include "testca_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <sys/stat.h>
+
+using namespace ascep;
+
+namespace {
+
+struct cli_testca {
+    test::temp_dir dir;
+    test::testca_process ca;
+
+    explicit cli_testca(std::vector<std::string> opts) : ca(ASCEP_TESTCA_PATH, dir, with_challenge(std::move(opts)))
+    {
+        const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
+        INFO(r.output << r.errors);
+        REQUIRE(r.exit_code == 0);
+    }
+
+    static std::vector<std::string> with_challenge(std::vector<std::string> opts)
+    {
+        opts.insert(opts.end(), {"--challenge", "pw", "--key-bits", "2048"});
+        return opts;
+    }
+
+    std::string path(const std::string& name) const { return dir.file(name).string(); }
+
+    bool exists(const std::string& name) const
+    {
+        struct stat st {};
+        return ::stat(path(name).c_str(), &st) == 0;
+    }
+
+    test::process_result ascep(std::vector<std::string> args) const
+    {
+        args.insert(args.begin(), ASCEP_PATH);
+        return test::run_process(args);
+    }
+
+    test::process_result enroll(const std::string& name, std::vector<std::string> extra = {}) const
+    {
+        const auto m = ascep({"mkrequest", "--prefix", path(name), "-dns", name + ".example.test", "pw"});
+        REQUIRE(m.exit_code == 0);
+        std::vector<std::string> args{"enroll", "-u", ca.url, "-c", path("ca.crt"), "-k", path(name + ".key"),
+                                      "-r", path(name + ".csr"), "-l", path(name + ".crt"), "-t", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return ascep(args);
+    }
+
+    std::string openssl_text(std::vector<std::string> args) const
+    {
+        args.insert(args.begin(), "openssl");
+        const auto r = test::run_process(args);
+        return r.output + r.errors;
+    }
+
+    /// The serial of a certificate as openssl prints it (hex).
+    std::string serial_of(const std::string& cert) const
+    {
+        const auto text = openssl_text({"x509", "-in", path(cert), "-noout", "-serial"});
+        return text.substr(text.find('=') + 1, text.find('\n') - text.find('=') - 1);
+    }
+};
+
+} // namespace
+
+TEST_CASE("PENDING is polled until issued")
+{
+    cli_testca t({"--pending", "3"});
+    const auto r = t.enroll("dev");
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("pkistatus: PENDING") != std::string::npos);
+    // PENDING to the request and to the first two polls; the third poll gets it.
+    CHECK(r.output.find("requesting certificate (#3)") != std::string::npos);
+    CHECK(r.output.find("requesting certificate (#4)") == std::string::npos);
+    CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt"), t.path("dev.crt")}).find(": OK") !=
+          std::string::npos);
+}
+
+TEST_CASE("still PENDING at -n exits 3; -R resumes the same transaction")
+{
+    cli_testca t({"--manual"});
+    auto r = t.enroll("dev", {"-n", "2"});
+    CHECK(r.exit_code == 3);
+    CHECK_FALSE(t.exists("dev.crt"));
+    const auto listing = t.ca.command({"list"});
+    const std::regex tid_re("[0-9A-F]{32}");
+    std::smatch m;
+    REQUIRE(std::regex_search(listing.output, m, tid_re));
+    REQUIRE(t.ca.command({"approve", m.str()}).succeeded());
+    r = t.ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-r", t.path("dev.csr"),
+                 "-l", t.path("dev.crt"), "-R"});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("requesting certificate (#1)") != std::string::npos);
+    CHECK(t.exists("dev.crt"));
+}
+
+TEST_CASE("getcert by serial and getcrl after a revoke")
+{
+    cli_testca t({});
+    REQUIRE(t.enroll("dev").exit_code == 0);
+    const auto serial = t.serial_of("dev.crt");
+
+    auto r = t.ascep({"getcert", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-l",
+                      t.path("dev.crt"), "-s", "0x" + serial, "-w", t.path("fetched.crt")});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(t.dir.read("fetched.crt") == t.dir.read("dev.crt"));
+
+    REQUIRE(t.ca.command({"revoke", "0x" + serial}).succeeded());
+    r = t.ascep({"getcrl", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-l", t.path("dev.crt"),
+                 "-w", t.path("ca.crl")});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    const auto crl = t.openssl_text({"crl", "-in", t.path("ca.crl"), "-CAfile", t.path("ca.crt"), "-noout", "-text"});
+    CHECK(crl.find("verify OK") != std::string::npos);
+    CHECK(crl.find("Serial Number: " + serial) != std::string::npos);
+}
+
+TEST_CASE("getnextca after a rollover, verified by the current CA before anything is written")
+{
+    cli_testca t({});
+    REQUIRE(t.ca.command({"rollover", "--key-bits", "2048"}).succeeded());
+    const auto r = t.ascep({"getnextca", "-u", t.ca.url, "-c", t.path("ca.crt"), "-C", t.path("next.crt"), "-w",
+                            t.path("signer.crt")});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(t.exists("next.crt"));
+    CHECK(t.dir.read("signer.crt") == t.dir.read("ca.crt"));
+}
+
+TEST_CASE("an NDES-like RA: chain files by key usage, request to the RA encryption certificate")
+{
+    cli_testca t({"--ra"});
+    // getca wrote ca.crt-0, -1, -2; enroll -c ca.crt picks the roles.
+    CHECK(t.exists("ca.crt-0"));
+    CHECK(t.exists("ca.crt-2"));
+    const auto r = t.enroll("dev");
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt-0"), t.path("dev.crt")}).find(": OK") !=
+          std::string::npos);
+}

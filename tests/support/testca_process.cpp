@@ -1,0 +1,70 @@
+#include "testca_process.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace ascep::test {
+namespace {
+
+std::string read_all(const std::filesystem::path& p)
+{
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace
+
+testca_process::testca_process(std::string bin, const temp_dir& dir, std::vector<std::string> opts)
+    : binary(std::move(bin)), state(dir.file("state")), log_dir(dir.path()), options(std::move(opts))
+{
+    start("127.0.0.1:0");
+}
+
+std::filesystem::path testca_process::log() const
+{
+    return log_dir / ("server-" + std::to_string(starts) + ".log");
+}
+
+void testca_process::start(const std::string& listen)
+{
+    ++starts;
+    std::vector<std::string> argv{binary, "--dir", state.string(), "--listen", listen};
+    argv.insert(argv.end(), options.begin(), options.end());
+    process.emplace(argv, log());
+    // CA key generation takes a while, under ASan all the more.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto text = read_all(log());
+        const auto at = text.find("http://");
+        const auto eol = at == std::string::npos ? at : text.find('\n', at);
+        if (eol != std::string::npos) {
+            url = text.substr(at, eol - at);
+            port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+            return;
+        }
+        if (!process->running())
+            throw std::runtime_error("ascep-testca exited before printing its URL:\n" + text);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("ascep-testca printed no URL:\n" + read_all(log()));
+}
+
+void testca_process::crash_and_restart()
+{
+    process->kill(9);
+    start("127.0.0.1:" + std::to_string(port));
+}
+
+process_result testca_process::command(std::vector<std::string> args) const
+{
+    std::vector<std::string> argv{binary, args.front(), "--dir", state.string()};
+    argv.insert(argv.end(), args.begin() + 1, args.end());
+    return run_process(argv);
+}
+
+} // namespace ascep::test

@@ -1,0 +1,39 @@
+// ascep-testca as a real process over a state directory that outlives it
+// (restarts), listening on a free loopback port; tests read its URL from the
+// first line it prints and stop it by PID.
+#pragma once
+
+#include "background_process.hpp"
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ascep::test {
+
+struct testca_process {
+    std::string binary;
+    std::filesystem::path state;
+    std::filesystem::path log_dir;
+    std::vector<std::string> options;
+    std::optional<background_process> process;
+    std::string url;
+    std::uint16_t port = 0;
+    int starts = 0;
+
+    /// Starts `binary` with --dir DIR/state and `opts`. Throws std::runtime_error.
+    testca_process(std::string binary, const temp_dir& dir, std::vector<std::string> opts);
+
+    std::filesystem::path log() const;
+    /// Starts the server on `listen` and waits for the URL line.
+    void start(const std::string& listen);
+    /// kill -9, then start again on the same port with the same state.
+    void crash_and_restart();
+    /// `ascep-testca COMMAND --dir STATE ARGS...` (approve, revoke, rollover, list).
+    process_result command(std::vector<std::string> args) const;
+};
+
+} // namespace ascep::test

@@ -1,0 +1,356 @@
+// The test CA's request handling without sockets: client messages built by
+// scep (make_request, the same code the engine sends) go into
+// service::handle, and the replies are checked with scep::check_cert_rep.
+#include "testca/service.hpp"
+
+#include "cms/error.hpp"
+#include "scep/ca_certs.hpp"
+#include "scep/error.hpp"
+#include "scep/message_data.hpp"
+#include "scep/query.hpp"
+#include "scep/self_signed.hpp"
+#include "scep/transaction_id.hpp"
+
+#include "temp_dir.hpp"
+#include "test_pki.hpp"
+
+#include <botan/base64.h>
+#include <botan/pkcs10.h>
+#include <botan/x509self.h>
+#include <catch2/catch.hpp>
+#include "catch_result.hpp"
+
+using namespace ascep;
+using scep::bytes;
+
+namespace {
+
+const auto now = std::chrono::system_clock::now();
+
+struct client {
+    std::shared_ptr<Botan::RSA_PrivateKey> key;
+    Botan::PKCS10_Request csr;
+    Botan::X509_Certificate cert; // what signs our messages
+    std::string tid;
+
+    client(int slot, const std::string& challenge, std::string tid_override = {})
+        : key(test::cached_key(slot)), csr(make_csr(*key, challenge)),
+          cert(scep::make_self_signed(*key, csr.subject_dn(), now, test::rng())),
+          tid(tid_override.empty() ? scep::transaction_id_for(*key) : std::move(tid_override))
+    {
+    }
+
+    static Botan::PKCS10_Request make_csr(const Botan::Private_Key& key, const std::string& challenge)
+    {
+        Botan::X509_Cert_Options opts("device-1/DE/ascep tests/lab");
+        opts.dns = "device-1.example.test";
+        opts.challenge = challenge;
+        return Botan::X509::create_cert_req(opts, key, "SHA-256", test::rng());
+    }
+};
+
+struct fixture {
+    test::temp_dir dir;
+    testca::state_store store{dir.path()};
+    test::identity ca_id = test::self_signed("Service CA", 0);
+    testca::service_options opts;
+    std::optional<testca::service> svc;
+
+    testca::ca_material material() const
+    {
+        testca::ca_material m;
+        m.ca = {ca_id.key, ca_id.cert};
+        return m;
+    }
+
+    void start(testca::policy rules = {})
+    {
+        opts.rules = std::move(rules);
+        store.save_crl(testca::make_crl({ca_id.key, ca_id.cert}, std::nullopt, {}, now, test::rng()));
+        svc.emplace(opts, store, material(), test::rng());
+    }
+
+    testca::http_reply post(const bytes& body)
+    {
+        return svc->handle("POST", "/scep?operation=PKIOperation", body, now);
+    }
+
+    scep::query_context context(const client& c, const Botan::Private_Key* key = nullptr,
+                                const Botan::X509_Certificate* cert = nullptr) const
+    {
+        scep::algorithm_choice alg;
+        alg.cipher = asn1::cipher_algorithm::des_ede3_cbc;
+        return {{key ? *key : *c.key, cert ? *cert : c.cert}, {ca_id.cert}, alg, c.tid, now};
+    }
+
+    /// Sends `q`, checks the reply as the client does.
+    boost::system::result<scep::cert_rep> exchange(const scep::query_message& q, const Botan::Private_Key& key,
+                                                   const Botan::X509_Certificate& cert)
+    {
+        const auto r = post(q.body);
+        INFO(std::string(r.body.begin(), r.body.end()));
+        REQUIRE(r.status == 200);
+        CHECK(r.content_type == "application/x-pki-message");
+        const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
+        return scep::check_cert_rep(r.body, q.sent, {trusted, key, cert}, test::rng());
+    }
+
+    scep::cert_rep enroll(const client& c, scep::message_type type = scep::message_type::pkcs_req)
+    {
+        const auto q = scep::make_request(type, c.csr.BER_encode(), context(c), test::rng()).value();
+        return exchange(q, *c.key, c.cert).value();
+    }
+
+    scep::cert_rep poll(const client& c)
+    {
+        const auto q = scep::make_request(scep::message_type::cert_poll,
+                                          scep::encode_issuer_and_subject(ca_id.cert.raw_subject_dn(),
+                                                                          c.csr.subject_dn().BER_encode()),
+                                          context(c), test::rng())
+                           .value();
+        return exchange(q, *c.key, c.cert).value();
+    }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(fixture, "GetCACaps, GetCACert and GetNextCACert")
+{
+    start();
+    auto caps = svc->handle("GET", "/cgi-bin/pkiclient.exe?operation=GetCACaps", {}, now);
+    CHECK(caps.status == 200);
+    CHECK(std::string(caps.body.begin(), caps.body.end()) ==
+          "POSTPKIOperation\nSHA-256\nSHA-512\nSHA-1\nAES\nDES3\nRenewal\nGetNextCACert\nSCEPStandard\n");
+    CHECK(testca::parse_caps_list("AES, SHA-256  POSTPKIOperation,,") ==
+          std::vector<std::string>{"AES", "SHA-256", "POSTPKIOperation"});
+
+    auto ca = svc->handle("GET", "/scep?operation=GetCACert&message=x", {}, now);
+    CHECK(ca.status == 200);
+    CHECK(ca.content_type == "application/x-x509-ca-cert");
+    CHECK(ca.body == ca_id.cert.BER_encode());
+
+    CHECK(svc->handle("GET", "/scep?operation=GetNextCACert", {}, now).status == 404);
+    const auto next = testca::make_rollover_ca(store, 1024, now, test::rng());
+    auto n = svc->handle("GET", "/scep?operation=GetNextCACert", {}, now);
+    CHECK(n.status == 200);
+    CHECK(n.content_type == "application/x-x509-next-ca-cert");
+    const std::vector<Botan::X509_Certificate> signers{ca_id.cert};
+    const auto chain = scep::verify_next_ca(n.body, signers);
+    REQUIRE(chain);
+    REQUIRE(chain->size() == 1);
+    CHECK(chain->front() == next.cert);
+}
+
+TEST_CASE_METHOD(fixture, "client mistakes are 400 with a reason, never 500")
+{
+    start();
+    CHECK(svc->handle("GET", "/scep", {}, now).status == 400);
+    CHECK(svc->handle("GET", "/scep?operation=Nope", {}, now).status == 400);
+    CHECK(svc->handle("PUT", "/scep?operation=GetCACaps", {}, now).status == 405);
+    CHECK(svc->handle("GET", "/scep?operation=PKIOperation", {}, now).status == 400);
+    CHECK(svc->handle("GET", "/scep?operation=PKIOperation&message=%%%", {}, now).status == 400);
+    const bytes garbage{'h', 'e', 'l', 'l', 'o'};
+    const auto r = post(garbage);
+    CHECK(r.status == 400);
+    CHECK(std::string(r.body.begin(), r.body.end()).find("not a usable SCEP pkiMessage") != std::string::npos);
+    CHECK(post({}).status == 400);
+}
+
+TEST_CASE_METHOD(fixture, "auto-approve: SUCCESS with the CSR's subject and subjectAltName, again on resend")
+{
+    start();
+    const client c(1, "");
+    const auto rep = enroll(c);
+    REQUIRE(rep.status == scep::pki_status::success);
+    const auto cert = scep::issued_certificate(rep, *c.key).value();
+    CHECK(cert.subject_dn() == c.csr.subject_dn());
+    CHECK(cert.subject_alt_name().get_attribute("DNS") == std::vector<std::string>{"device-1.example.test"});
+    CHECK(cert.constraints() == Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT));
+    CHECK(cert.check_signature(*ca_id.cert.load_subject_public_key()));
+    CHECK(store.find_issued(Botan::BigInt(cert.serial_number())) == cert);
+
+    const auto again = enroll(c);
+    CHECK(scep::issued_certificate(again, *c.key).value() == cert);
+    CHECK(store.issued().size() == 1);
+}
+
+TEST_CASE_METHOD(fixture, "GET PKIOperation, with '+' arriving as a space")
+{
+    start();
+    const client c(1, "");
+    const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c), test::rng()).value();
+    auto b64 = Botan::base64_encode(q.body.data(), q.body.size());
+    std::string spaced;
+    for (char ch : b64)
+        spaced += ch == '+' ? std::string("%20") : ch == '/' ? std::string("%2F") : ch == '=' ? "%3D" : std::string(1, ch);
+    const auto r = svc->handle("GET", "/anything?operation=PKIOperation&message=" + spaced, {}, now);
+    REQUIRE(r.status == 200);
+    const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
+    CHECK(scep::check_cert_rep(r.body, q.sent, {trusted, *c.key, c.cert}, test::rng()).value().status ==
+          scep::pki_status::success);
+}
+
+TEST_CASE_METHOD(fixture, "challenge: wrong or missing is FAILURE badRequest; right is issued")
+{
+    testca::policy p;
+    p.challenge = "secret";
+    start(p);
+    for (const auto* pw : {"wrong", ""}) {
+        const client c(1, pw);
+        const auto rep = enroll(c);
+        CHECK(rep.status == scep::pki_status::failure);
+        CHECK(rep.header.fail_info == scep::fail_info::bad_request);
+    }
+    CHECK(store.transactions().empty());
+    const client good(1, "secret");
+    CHECK(enroll(good).status == scep::pki_status::success);
+}
+
+TEST_CASE_METHOD(fixture, "--pending 3, --manual with approve and reject, --reject")
+{
+    SECTION("pending 3")
+    {
+        testca::policy p;
+        p.pending_polls = 3;
+        start(p);
+        const client c(1, "");
+        CHECK(enroll(c).status == scep::pki_status::pending);
+        CHECK(poll(c).status == scep::pki_status::pending);
+        CHECK(poll(c).status == scep::pki_status::pending);
+        const auto rep = poll(c);
+        REQUIRE(rep.status == scep::pki_status::success);
+        CHECK(scep::issued_certificate(rep, *c.key));
+        CHECK(poll(c).status == scep::pki_status::success);
+    }
+    SECTION("manual")
+    {
+        testca::policy p;
+        p.manual = true;
+        start(p);
+        const client a(1, "");
+        const client b(2, "");
+        CHECK(enroll(a).status == scep::pki_status::pending);
+        CHECK(enroll(b).status == scep::pki_status::pending);
+        CHECK(poll(a).status == scep::pki_status::pending);
+        // What `ascep-testca approve` / `reject` do, from "another process".
+        auto ta = store.load_transaction(a.tid).value();
+        ta.state = testca::transaction_state::approved;
+        store.save_transaction(ta);
+        auto tb = store.load_transaction(b.tid).value();
+        tb.state = testca::transaction_state::rejected;
+        store.save_transaction(tb);
+        CHECK(poll(a).status == scep::pki_status::success);
+        const auto rb = poll(b);
+        CHECK(rb.status == scep::pki_status::failure);
+        CHECK(rb.header.fail_info == scep::fail_info::bad_request);
+    }
+    SECTION("reject")
+    {
+        testca::policy p;
+        p.reject = true;
+        start(p);
+        const auto rep = enroll(client(1, ""));
+        CHECK(rep.status == scep::pki_status::failure);
+        CHECK(rep.header.fail_info == scep::fail_info::bad_request);
+    }
+}
+
+TEST_CASE_METHOD(fixture, "CertPoll for an unknown transaction is FAILURE badCertId")
+{
+    start();
+    const auto rep = poll(client(1, ""));
+    CHECK(rep.status == scep::pki_status::failure);
+    CHECK(rep.header.fail_info == scep::fail_info::bad_cert_id);
+}
+
+TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, undecryptable")
+{
+    start();
+    const client c(1, "");
+    const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
+
+    SECTION("bad signature: FAILURE badMessageCheck")
+    {
+        auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c), test::rng()).value();
+        q.body.back() ^= 0x01;
+        const auto r = post(q.body);
+        REQUIRE(r.status == 200);
+        const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, *c.key, c.cert}, test::rng()).value();
+        CHECK(rep.status == scep::pki_status::failure);
+        CHECK(rep.header.fail_info == scep::fail_info::bad_message_check);
+    }
+    SECTION("unknown messageType: FAILURE badRequest")
+    {
+        const auto q =
+            scep::make_request(static_cast<scep::message_type>(99), c.csr.BER_encode(), context(c), test::rng()).value();
+        const auto rep = exchange(q, *c.key, c.cert).value();
+        CHECK(rep.status == scep::pki_status::failure);
+        CHECK(rep.header.fail_info == scep::fail_info::bad_request);
+    }
+    SECTION("encrypted to somebody else: FAILURE badMessageCheck")
+    {
+        auto ctx = context(c);
+        ctx.recipients = {test::self_signed("Other", 4).cert};
+        const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), ctx, test::rng()).value();
+        const auto rep = exchange(q, *c.key, c.cert).value();
+        CHECK(rep.status == scep::pki_status::failure);
+        CHECK(rep.header.fail_info == scep::fail_info::bad_message_check);
+    }
+    SECTION("a CertRep sent to the CA: FAILURE badRequest")
+    {
+        const auto q = scep::make_request(scep::message_type::cert_rep, {}, context(c), test::rng()).value();
+        const auto rep = exchange(q, *c.key, c.cert).value();
+        CHECK(rep.header.fail_info == scep::fail_info::bad_request);
+    }
+}
+
+TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; GetCRL after revoke")
+{
+    start();
+    const client c(1, "");
+    const auto first = scep::issued_certificate(enroll(c), *c.key).value();
+
+    // Renewal: a new key, signed with the old certificate and key.
+    const client renewed(2, "");
+    const auto q = scep::make_request(scep::message_type::renewal_req, renewed.csr.BER_encode(),
+                                      context(renewed, c.key.get(), &first), test::rng())
+                       .value();
+    const auto rep = exchange(q, *c.key, first).value();
+    REQUIRE(rep.status == scep::pki_status::success);
+    const auto second = scep::issued_certificate(rep, *renewed.key).value();
+    CHECK_FALSE(Botan::BigInt(second.serial_number()) == Botan::BigInt(first.serial_number()));
+
+    // A renewal signed by a stranger's self-signed certificate is refused.
+    const client stranger(3, "");
+    const auto bad = scep::make_request(scep::message_type::renewal_req, stranger.csr.BER_encode(), context(stranger),
+                                        test::rng())
+                         .value();
+    const auto bad_rep = exchange(bad, *stranger.key, stranger.cert).value();
+    CHECK(bad_rep.status == scep::pki_status::failure);
+    CHECK(bad_rep.header.fail_info == scep::fail_info::bad_request);
+
+    // GetCert by serial, with the issued certificate as our identity.
+    const auto id = cms::issuer_and_serial::of(first);
+    const auto gq = scep::make_get_cert(id, context(c, c.key.get(), &first), test::rng()).value();
+    const auto got = exchange(gq, *c.key, first).value();
+    CHECK(scep::requested_certificate(got, id).value() == first);
+    auto missing_id = id;
+    missing_id.serial += 1000;
+    const auto mq = scep::make_get_cert(missing_id, context(c, c.key.get(), &first), test::rng()).value();
+    CHECK(exchange(mq, *c.key, first).value().header.fail_info == scep::fail_info::bad_cert_id);
+
+    // Revoked: on the CRL, and no longer good for renewal.
+    testca::revoke_serial(store, {ca_id.key, ca_id.cert}, Botan::BigInt(first.serial_number()), now, test::rng());
+    const auto cq = scep::make_get_crl(id, context(c, c.key.get(), &first), test::rng()).value();
+    const auto crl_rep = exchange(cq, *c.key, first).value();
+    const auto crl = scep::verified_crl(crl_rep, ca_id.cert).value();
+    CHECK(crl.is_revoked(first));
+
+    const client third(3, "");
+    const auto rq = scep::make_request(scep::message_type::renewal_req, third.csr.BER_encode(),
+                                       context(third, c.key.get(), &first), test::rng())
+                        .value();
+    const auto refused = exchange(rq, *c.key, first).value();
+    CHECK(refused.status == scep::pki_status::failure);
+    CHECK(refused.header.fail_info_text == std::optional<std::string>("renewal signer is revoked"));
+}

@@ -1,0 +1,167 @@
+// The state directory: round trips, serial allocation, atomic files, CRL.
+#include "testca/state_store.hpp"
+
+#include "temp_dir.hpp"
+#include "test_pki.hpp"
+
+#include <botan/x509self.h>
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <set>
+
+using namespace ascep;
+
+namespace {
+
+const auto now = std::chrono::system_clock::now();
+
+testca::identity test_ca()
+{
+    const auto t = test::self_signed("State CA", 0);
+    return {t.key, t.cert};
+}
+
+} // namespace
+
+TEST_CASE("serials are allocated once each, across store objects (a restart)")
+{
+    test::temp_dir dir;
+    std::set<std::string> seen;
+    {
+        testca::state_store store(dir.path() / "state");
+        for (int i = 0; i < 20; ++i)
+            CHECK(seen.insert(testca::serial_hex(store.allocate_serial())).second);
+    }
+    testca::state_store again(dir.path() / "state");
+    const auto next = again.allocate_serial();
+    CHECK(seen.insert(testca::serial_hex(next)).second);
+    CHECK(next == Botan::BigInt(16 + 20));
+}
+
+TEST_CASE("transactions round-trip through JSON, whatever their ID")
+{
+    test::temp_dir dir;
+    testca::state_store store(dir.path());
+    testca::transaction t;
+    t.id = "ABCDEF0123456789";
+    t.type = scep::message_type::renewal_req;
+    t.state = testca::transaction_state::issued;
+    t.polls = 3;
+    t.csr = {0x30, 0x03, 0x02, 0x01, 0x05};
+    t.subject = "CN=\"device 1\"";
+    t.serial = Botan::BigInt(0x1234);
+    t.created = 1700000000;
+    store.save_transaction(t);
+
+    testca::transaction odd = t;
+    odd.id = "a/b+c=../..\n";
+    odd.serial.reset();
+    odd.state = testca::transaction_state::pending;
+    odd.created = 1700000001;
+    store.save_transaction(odd);
+    CHECK(testca::state_store::transaction_file_name(odd.id).front() == '~');
+
+    const auto back = store.load_transaction(t.id);
+    REQUIRE(back);
+    CHECK(back->type == t.type);
+    CHECK(back->state == t.state);
+    CHECK(back->polls == 3);
+    CHECK(back->csr == t.csr);
+    CHECK(back->subject == t.subject);
+    CHECK(back->serial == t.serial);
+    CHECK(back->created == t.created);
+    const auto odd_back = store.load_transaction(odd.id);
+    REQUIRE(odd_back);
+    CHECK(odd_back->id == odd.id);
+    CHECK_FALSE(odd_back->serial);
+    CHECK_FALSE(store.load_transaction("nope"));
+
+    const auto all = store.transactions();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].id == t.id);
+    CHECK(all[1].id == odd.id);
+
+    CHECK_THROWS(testca::transaction_from_json("{\"id\":1}"));
+    CHECK_THROWS(testca::transaction_from_json("not json"));
+}
+
+TEST_CASE("issued certificates, identities and the CRL survive a new store object")
+{
+    test::temp_dir dir;
+    const auto ca = test_ca();
+    const auto device_key = test::cached_key(1);
+    Botan::X509_Cert_Options opts("device-1");
+    const auto csr = Botan::X509::create_cert_req(opts, *device_key, "SHA-256", test::rng());
+    Botan::BigInt serial;
+    {
+        testca::state_store store(dir.path());
+        store.save_identity("ca", ca);
+        serial = store.allocate_serial();
+        store.save_issued(testca::issue_certificate(ca, csr, serial, 30, now, test::rng()));
+    }
+    testca::state_store store(dir.path());
+    const auto loaded = store.load_identity("ca");
+    REQUIRE(loaded);
+    CHECK(loaded->cert == ca.cert);
+    CHECK(loaded->key->private_key_bits() == ca.key->private_key_bits());
+    struct stat st {};
+    REQUIRE(::stat((dir.path() / "ca.key").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    const auto cert = store.find_issued(serial);
+    REQUIRE(cert);
+    CHECK(cert->subject_dn() == csr.subject_dn());
+    CHECK(cert->check_signature(*ca.cert.load_subject_public_key()));
+    CHECK(cert->constraints() == Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT));
+    CHECK(store.issued().size() == 1);
+    CHECK_FALSE(store.find_issued(serial + 1));
+
+    CHECK_FALSE(store.crl());
+    store.save_crl(testca::make_crl(ca, std::nullopt, {}, now, test::rng()));
+    const auto crl = testca::revoke_serial(store, ca, serial, now, test::rng());
+    CHECK(crl.is_revoked(*cert));
+    CHECK(store.crl()->is_revoked(*cert));
+    CHECK(store.crl()->check_signature(*ca.cert.load_subject_public_key()));
+    CHECK_THROWS(testca::revoke_serial(store, ca, serial + 100, now, test::rng()));
+    // No temp files left behind.
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
+        CHECK(e.path().string().find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("load_or_create_ca makes the CA once and the RA certificates on demand")
+{
+    test::temp_dir dir;
+    testca::state_store store(dir.path());
+    const auto first = testca::load_or_create_ca(store, 1024, false, now, test::rng());
+    CHECK(first.ca.cert.is_CA_cert());
+    CHECK(first.ca.cert.constraints() ==
+          Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE |
+                                 Botan::KEY_ENCIPHERMENT));
+    CHECK(first.chain().size() == 1);
+    CHECK(store.crl());
+
+    const auto again = testca::load_or_create_ca(store, 1024, true, now, test::rng());
+    CHECK(again.ca.cert == first.ca.cert);
+    REQUIRE(again.ra_sign);
+    REQUIRE(again.ra_enc);
+    CHECK(again.ra_sign->cert.constraints() == Botan::DIGITAL_SIGNATURE);
+    CHECK(again.ra_enc->cert.constraints() == Botan::KEY_ENCIPHERMENT);
+    CHECK(again.ra_sign->cert.check_signature(*first.ca.cert.load_subject_public_key()));
+    CHECK(&again.reply_signer() == &*again.ra_sign);
+    CHECK(&again.decryptor() == &*again.ra_enc);
+    CHECK(again.chain().size() == 3);
+}
+
+TEST_CASE("serials parse as sscep writes them")
+{
+    CHECK(testca::parse_serial("26") == Botan::BigInt(26));
+    CHECK(testca::parse_serial("0x1A") == Botan::BigInt(26));
+    CHECK(testca::parse_serial("1a") == std::nullopt);
+    CHECK(testca::parse_serial("00:1a") == Botan::BigInt(26));
+    CHECK_FALSE(testca::parse_serial(""));
+    CHECK_FALSE(testca::parse_serial("0xzz"));
+    CHECK_FALSE(testca::parse_serial(":"));
+    CHECK(testca::serial_hex(Botan::BigInt(26)) == "1A");
+}
