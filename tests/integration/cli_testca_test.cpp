@@ -151,3 +151,23 @@ TEST_CASE("an NDES-like RA: chain files by key usage, request to the RA encrypti
     CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt-0"), t.path("dev.crt")}).find(": OK") !=
           std::string::npos);
 }
+
+TEST_CASE("--reject and a wrong challenge exit 72 and write nothing")
+{
+    {
+        cli_testca t({"--reject"});
+        const auto r = t.enroll("dev");
+        CHECK(r.exit_code == 72);
+        CHECK(r.errors.find("failInfo badRequest") != std::string::npos);
+        CHECK_FALSE(t.exists("dev.crt"));
+    }
+    {
+        cli_testca t({});
+        const auto m = t.ascep({"mkrequest", "--prefix", t.path("bad"), "-dns", "bad.example.test", "wrong"});
+        REQUIRE(m.exit_code == 0);
+        const auto r = t.ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("bad.key"), "-r",
+                                t.path("bad.csr"), "-l", t.path("bad.crt")});
+        CHECK(r.exit_code == 72);
+        CHECK_FALSE(t.exists("bad.crt"));
+    }
+}
