@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 namespace ascep::cli {
 namespace detail {
@@ -25,6 +26,8 @@ enum long_only_id : int {
     id_json = 256,
     id_timeout,
     id_tls_cacert,
+    id_tls_capath,
+    id_insecure,
     id_ip,
     id_dns,
     id_email,
@@ -192,11 +195,12 @@ const option_spec table[] = {
     // every network operation (sscep's "all" row)
     {'u', 'u', "url", "URL", network_ops, "SCEP server URL (http:// or https://)", set_url,
      [](const options& o) { return !o.url.empty(); }},
-    {'p', 'p', "proxy", "HOST:PORT", network_ops, "use the HTTP proxy at HOST:PORT", ASCEP_STRING(proxy)},
+    {'p', 'p', "proxy", "[USER:PASS@]HOST:PORT", network_ops,
+     "use this HTTP proxy (CONNECT for https://); overrides http_proxy/https_proxy", ASCEP_STRING(proxy)},
     {'f', 'f', "config", "FILE", all_ops, "read settings from the config file FILE (both sscep formats)",
      ASCEP_STRING(config_file)},
     {'c', 'c', "ca-cert", "FILE", network_ops | bit(operation::inspect),
-     "CA certificate file (written by getca; read by the other operations)", ASCEP_STRING(ca_cert)},
+     "SCEP CA certificate file (written by getca; read by the other operations)", ASCEP_STRING(ca_cert)},
     {'E', 'E', "cipher", "ALG", network_ops, "PKCS#7 encryption: des, 3des, blowfish, aes, aes128, aes192, aes256",
      [](options& o, std::string_view v) -> reason {
          auto c = asn1::parse_cipher_name(v);
@@ -217,8 +221,13 @@ const option_spec table[] = {
      [](options& o, std::string_view v) { return set_seconds(o.connect_retry, v, 0); }, ASCEP_OPTIONAL(connect_retry)},
     {id_timeout, 0, "timeout", "SECS", network_ops, "give up a network exchange after SECS seconds",
      [](options& o, std::string_view v) { return set_seconds(o.timeout, v, 1); }, ASCEP_OPTIONAL(timeout)},
-    {id_tls_cacert, 0, "tls-cacert", "FILE", network_ops,
-     "verify an https:// server against the certificates in FILE, not the system store", ASCEP_STRING(tls_ca_file)},
+    {id_tls_cacert, 0, "cacert", "FILE", network_ops,
+     "TLS trust anchors (PEM) for https://, instead of the system store; not the SCEP CA (-c)",
+     ASCEP_STRING(tls_ca_file)},
+    {id_tls_capath, 0, "capath", "DIR", network_ops,
+     "TLS trust anchors in hashed directory DIR, instead of the system store", ASCEP_STRING(tls_ca_path)},
+    {id_insecure, 0, "insecure", "", network_ops, "TLS: do NOT verify the https:// server (warns on every run)",
+     ASCEP_FLAG(insecure)},
     {id_method, 0, "method", "GET|POST",
      bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl),
      "send PKIOperation by GET or POST, whatever GetCACaps says",
@@ -329,8 +338,16 @@ const option_spec* find_short(char c) noexcept
     return nullptr;
 }
 
+// Old long names that still work; not shown in the help.
+constexpr std::pair<std::string_view, std::string_view> long_aliases[] = {
+    {"tls-cacert", "cacert"},
+};
+
 const option_spec* find_long(std::string_view name) noexcept
 {
+    for (const auto& [alias, real] : long_aliases)
+        if (name == alias)
+            name = real;
     for (const auto& s : table)
         if (s.long_name == name)
             return &s;

@@ -102,7 +102,11 @@ struct options {
     std::vector<query_parameter> query;          ///< -M --query name=value, in order
     std::optional<std::chrono::seconds> connect_retry; ///< -W --connect-retry
     std::optional<std::chrono::seconds> timeout;       ///< --timeout: whole-operation deadline
-    std::string tls_ca_file; ///< --tls-cacert: trust anchors for https:// (else the system store)
+    /// --cacert (alias --tls-cacert): TLS trust anchors for https:// (else the
+    /// system store). Not the SCEP CA certificate, which is -c --ca-cert.
+    std::string tls_ca_file;
+    std::string tls_ca_path; ///< --capath: directory of TLS trust anchors (OpenSSL hashed layout)
+    bool insecure = false;   ///< --insecure: do not verify the https:// server (warned on every run)
     /// --method get|post: how PKIOperation is sent; nullopt = from GetCACaps
     /// (POST when the CA lists POSTPKIOperation or SCEPStandard).
     std::optional<bool> post;

@@ -1,27 +1,64 @@
 #include "cli/session.hpp"
 
 #include "cli/files.hpp"
+#include "transport/proxy_env.hpp"
 
 #include <botan/hash.h>
 #include <botan/hex.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace ascep::cli {
 namespace {
 
-transport::client_options client_options_for(const options& opts)
+// -p (or the config file's Proxy) wins over the environment; NO_PROXY applies
+// to both, as in curl. Problems with the environment are warnings: the
+// variable is ignored and the request goes direct.
+transport::client_options client_options_for(const options& opts, reporter& out)
 {
     transport::client_options o;
+    const auto env = transport::read_proxy_environment([](const char* name) { return std::getenv(name); });
+    const auto target = transport::parse_url(opts.url);
+    const bool https = target && target->scheme == transport::scheme::https;
     if (!opts.proxy.empty()) {
         if (auto p = transport::parse_proxy(opts.proxy))
             o.proxy = *p;
+    } else {
+        o.http_proxy = env.http;
+        o.https_proxy = env.https;
+        for (const auto& problem : env.problems)
+            if (problem.starts_with(https ? "https_proxy" : "http_proxy") ||
+                problem.starts_with(https ? "HTTPS_PROXY" : "HTTP_PROXY"))
+                out.warn(problem + " (ignored)");
+    }
+    o.no_proxy = env.no_proxy;
+    if (target) {
+        const auto* via = transport::select_proxy(*target, o.proxy, o.http_proxy, o.https_proxy, o.no_proxy);
+        const auto& source = !opts.proxy.empty() ? std::string("-p") : https ? env.https_source : env.http_source;
+        const auto* wanted = !opts.proxy.empty() ? &o.proxy : https ? &o.https_proxy : &o.http_proxy;
+        if (via != nullptr)
+            out.verbose("using proxy " + via->authority() + " (" + source + ")");
+        else if (*wanted)
+            out.verbose("not using proxy " + (*wanted)->authority() + " for " + target->host + " (" +
+                        env.no_proxy_source + ")");
     }
     if (opts.connect_retry)
         o.connect_retry = *opts.connect_retry;
-    if (opts.timeout)
-        o.timeouts.operation = *opts.timeout;
+    if (opts.timeout) {
+        // The whole exchange gets SECS; no step may take longer than that.
+        auto& t = o.timeouts;
+        t.operation = *opts.timeout;
+        for (auto* step : {&t.resolve, &t.connect, &t.handshake, &t.write, &t.read})
+            *step = std::min<std::chrono::milliseconds>(*step, *opts.timeout);
+    }
+    o.tls.ca_file = opts.tls_ca_file;
+    o.tls.ca_path = opts.tls_ca_path;
+    o.tls.insecure = opts.insecure;
+    if (opts.insecure)
+        out.warn("--insecure: the https:// server's certificate and host name are NOT verified; anyone on the "
+                 "network path can read and change this exchange");
     return o;
 }
 
@@ -34,7 +71,8 @@ std::string upper(std::string_view s)
 
 } // namespace
 
-session::session(const options& o, reporter& r) : opts(o), out(r), http(ioc.get_executor(), client_options_for(o))
+session::session(const options& o, reporter& r)
+    : opts(o), out(r), http(ioc.get_executor(), client_options_for(o, r))
 {
     ep.http = &http;
     ep.url = opts.url;

@@ -29,6 +29,10 @@ public:
         case errc::proxy_auth_required: return "proxy requires authentication (HTTP 407)";
         case errc::bad_response: return "malformed HTTP response";
         case errc::bad_request: return "invalid HTTP request header";
+        case errc::tls_handshake_failed: return "TLS handshake failed";
+        case errc::handshake_timeout: return "TLS handshake timeout";
+        case errc::tls_setup_failed: return "cannot load the TLS trust anchors";
+        case errc::proxy_tunnel_failed: return "proxy refused the CONNECT tunnel";
         }
         return "unknown transport error";
     }
@@ -71,6 +75,7 @@ const char* to_string(deadline d) noexcept
     case deadline::write: return "write";
     case deadline::read: return "read";
     case deadline::operation: return "operation";
+    case deadline::handshake: return "TLS handshake";
     }
     return "unknown";
 }
@@ -131,11 +136,32 @@ std::string describe(const boost::system::error_code& ec, const diagnostics& d)
         return "response body" + where("from", d) + " exceeds the limit of " + std::to_string(d.body_limit) +
                " bytes";
     case errc::proxy_auth_required:
+        if (d.http_status == 401 && d.tls)
+            return "proxy " + proxy + " rejected the credentials (HTTP 401 Unauthorized)";
+        if (d.http_status == 401)
+            return "HTTP 401 Unauthorized through proxy " + proxy +
+                   ": the proxy rejected the credentials, or the server wants HTTP authentication";
         return "proxy " + proxy + " requires authentication (HTTP 407)";
     case errc::bad_response:
         return with_detail("malformed HTTP response" + where("from", d), d);
     case errc::bad_request:
         return with_detail("invalid request", d);
+    case errc::tls_handshake_failed: {
+        // Through a tunnel the peer is the proxy, but the certificate is the target's.
+        const auto who = d.proxy.empty() ? (d.peer.empty() ? d.target : d.peer)
+                                         : d.target + " through proxy " + d.proxy;
+        return with_detail("TLS handshake with " + who + " failed", d);
+    }
+    case errc::handshake_timeout:
+        return "TLS handshake timeout" + after + where("with", d);
+    case errc::tls_setup_failed:
+        return with_detail("TLS setup failed", d);
+    case errc::proxy_tunnel_failed: {
+        auto s = "proxy " + proxy + " refused to tunnel to " + d.target + " (HTTP " + std::to_string(d.http_status);
+        if (!d.reason.empty())
+            s += " " + d.reason;
+        return s + ")";
+    }
     }
     return ec.message();
 }

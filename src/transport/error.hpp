@@ -13,7 +13,7 @@ namespace ascep::transport {
 enum class errc {
     /// The URL or proxy specification does not parse (diagnostics::detail says why).
     bad_url = 1,
-    /// The scheme is not one we speak: anything but http://, and https:// until TLS lands.
+    /// The scheme is not one we speak: anything but http:// and https://.
     unsupported_scheme,
     /// The host name did not resolve to any address.
     resolve_failed,
@@ -37,12 +37,24 @@ enum class errc {
     redirect,
     /// The response body is larger than the configured limit; it was not read in full.
     body_too_large,
-    /// The HTTP proxy answered 407: credentials missing or wrong.
+    /// The HTTP proxy answered 407 (credentials missing or wrong), or 401 to
+    /// the credentials we sent (tinyproxy's answer to wrong ones).
     proxy_auth_required,
     /// The response is not valid HTTP/1.x.
     bad_response,
     /// The request itself is unusable (a header name or value with CR, LF or NUL).
     bad_request,
+    /// The TLS handshake failed: the server's certificate is not trusted or not
+    /// for the host (diagnostics::detail says which check), or no common protocol.
+    tls_handshake_failed,
+    /// The TLS handshake did not finish within the handshake deadline.
+    handshake_timeout,
+    /// The trust anchors could not be loaded (tls_options::ca_file / ca_path, or
+    /// the system store); diagnostics::detail names the file.
+    tls_setup_failed,
+    /// The proxy refused to open a CONNECT tunnel for an https:// URL with a
+    /// status other than 407 (diagnostics::http_status).
+    proxy_tunnel_failed,
 };
 
 const boost::system::error_category& error_category() noexcept;
@@ -53,9 +65,9 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }
 
 /// Which deadline ended an operation.
-enum class deadline { none, resolve, connect, write, read, operation };
+enum class deadline { none, resolve, connect, write, read, operation, handshake };
 
-/// Name of a deadline as used in messages: "resolve", "connect", ... "operation".
+/// Name of a deadline as used in messages: "resolve", "connect", "TLS handshake", ... "operation".
 const char* to_string(deadline d) noexcept;
 
 /// What the transport learnt while failing (or succeeding), so that one error
@@ -69,8 +81,11 @@ struct diagnostics {
     /// The endpoint we were connected or connecting to: "127.0.0.1:8080", "[::1]:8080".
     /// With a proxy, this is the proxy's endpoint.
     std::string peer;
-    /// The proxy used, "host:port", or empty when none.
+    /// The proxy used, "host:port", or empty when none (also when NO_PROXY
+    /// matched the target).
     std::string proxy;
+    /// True when the exchange ran over TLS (an https:// URL).
+    bool tls = false;
     /// HTTP status of the response, 0 when none was received.
     unsigned http_status = 0;
     /// Reason phrase of the response ("Not Found"), when one was received.
@@ -98,7 +113,8 @@ struct diagnostics {
 /// One line describing a failure for a human, e.g.
 /// "read timeout after 30 s from 127.0.0.1:8443",
 /// "HTTP 302 redirect to http://x/y (not followed)",
-/// "proxy 127.0.0.1:3128 requires authentication (HTTP 407)".
+/// "proxy 127.0.0.1:3128 requires authentication (HTTP 407)",
+/// "TLS handshake with 127.0.0.1:8443 failed: certificate verify failed: hostname mismatch".
 /// Error codes from other categories are rendered with their message().
 std::string describe(const boost::system::error_code& ec, const diagnostics& diag);
 

@@ -1,8 +1,12 @@
 #include "transport/http_client.hpp"
 
+#include "transport/proxy_env.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -14,9 +18,16 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/vector_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -36,11 +47,18 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using body_type = http::vector_body<std::uint8_t>;
 using request_message = http::request<body_type>;
 
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+// A connection is plain until a TLS handshake moves its TCP stream into `tls`.
 struct connection {
-    explicit connection(const asio::any_io_executor& ex) : stream(ex) {}
-    beast::tcp_stream stream;
+    explicit connection(const asio::any_io_executor& ex) : plain(std::in_place, ex) {}
+    std::optional<beast::tcp_stream> plain;
+    std::optional<tls_stream> tls;
     beast::flat_buffer buffer;
     std::string peer;
+
+    // The TCP layer, where the deadlines are set.
+    beast::tcp_stream& tcp() { return tls ? tls->next_layer() : *plain; }
 };
 
 std::string base64(std::string_view in)
@@ -93,9 +111,11 @@ bool reserved_header(std::string_view name)
 // Errors that mean "the peer went away", as opposed to garbage or a timeout.
 bool is_disconnect(const error_code& ec)
 {
+    // A TLS peer that closes without close_notify gives stream_truncated.
     return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
            ec == asio::error::connection_reset || ec == asio::error::connection_aborted ||
-           ec == asio::error::broken_pipe || ec == asio::error::not_connected;
+           ec == asio::error::broken_pipe || ec == asio::error::not_connected ||
+           ec == asio::ssl::error::stream_truncated;
 }
 
 // The deadline a step runs under: its own, or the operation's when that is sooner.
@@ -112,14 +132,62 @@ enum class attempt { done, stale };
 
 namespace detail {
 
-// What the client owns: options and the pool of idle kept-alive connections,
-// keyed by "proxy|host:port".
+// What the client owns: options, the TLS context (made at the first https://
+// request) and the pool of idle kept-alive connections, keyed by
+// "proxy|scheme|host:port".
 struct client_state {
     client_state(asio::any_io_executor e, client_options o) : ex(std::move(e)), opts(std::move(o)) {}
 
     asio::any_io_executor ex;
     client_options opts;
     std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
+    std::optional<asio::ssl::context> tls_ctx;
+    // Why the context could not be made; reported for every https:// request.
+    std::string tls_setup_error;
+
+    // The TLS context: TLS 1.2 or newer, peer verification against the
+    // configured trust anchors or the system store. Null when the trust
+    // anchors cannot be loaded (tls_setup_error says why).
+    asio::ssl::context* tls_context()
+    {
+        if (tls_ctx)
+            return &*tls_ctx;
+        if (!tls_setup_error.empty())
+            return nullptr;
+        asio::ssl::context ctx(asio::ssl::context::tls_client);
+        SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+        ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+        const auto& t = opts.tls;
+        error_code ec;
+        if (t.insecure) {
+            ctx.set_verify_mode(asio::ssl::verify_none);
+        } else {
+            ctx.set_verify_mode(asio::ssl::verify_peer);
+            if (!t.ca_file.empty()) {
+                ctx.load_verify_file(t.ca_file, ec);
+                if (ec)
+                    tls_setup_error = "cannot load trust anchors from " + t.ca_file + ": " + ec.message();
+            }
+            if (!ec && !t.ca_path.empty()) {
+                std::error_code fs_ec;
+                if (!std::filesystem::is_directory(t.ca_path, fs_ec))
+                    tls_setup_error = "trust anchor directory " + t.ca_path + " is not a directory";
+                else
+                    ctx.add_verify_path(t.ca_path, ec);
+                if (ec)
+                    tls_setup_error = "cannot use trust anchor directory " + t.ca_path + ": " + ec.message();
+            }
+            if (t.ca_file.empty() && t.ca_path.empty()) {
+                ctx.set_default_verify_paths(ec);
+                if (ec)
+                    tls_setup_error = "cannot load the system trust store: " + ec.message();
+            }
+        }
+        if (!tls_setup_error.empty())
+            return nullptr;
+        tls_ctx.emplace(std::move(ctx));
+        return &*tls_ctx;
+    }
 
     std::unique_ptr<connection> take_idle(const std::string& key)
     {
@@ -149,12 +217,14 @@ using detail::client_state;
 // Lives in async_request's frame; every member coroutine runs inside it.
 class exchange {
 public:
-    exchange(client_state& client, const url& target, request_message& msg, diagnostics& diag)
-        : client_(client), opts_(client.opts), target_(target), msg_(msg), diag_(diag),
+    // `proxy` is the proxy this request goes through, or null.
+    exchange(client_state& client, const url& target, const proxy_spec* proxy, request_message& msg,
+             diagnostics& diag)
+        : client_(client), opts_(client.opts), target_(target), proxy_(proxy), msg_(msg), diag_(diag),
           op_length_(opts_.timeouts.operation + opts_.connect_retry), op_deadline_(clock_type::now() + op_length_)
     {
-        const auto& p = opts_.proxy;
-        key_ = (p ? p->authority() : std::string()) + "|" + target_.authority();
+        key_ = (proxy_ ? proxy_->authority() : std::string()) + "|" + (is_tls() ? "https" : "http") + "|" +
+               target_.authority();
     }
 
     // Lifetimes: *this (and what the constructor got) must outlive the call.
@@ -213,12 +283,34 @@ private:
         return make_error_code(b.which == deadline::operation ? errc::operation_timeout : step_error);
     }
 
-    const std::string& connect_host() const { return opts_.proxy ? opts_.proxy->host : target_.host; }
-    std::uint16_t connect_port() const { return opts_.proxy ? opts_.proxy->port : target_.port; }
+    bool is_tls() const { return target_.scheme == scheme::https; }
+    const std::string& connect_host() const { return proxy_ ? proxy_->host : target_.host; }
+    std::uint16_t connect_port() const { return proxy_ ? proxy_->port : target_.port; }
 
-    // Resolve and connect, retrying for opts_.connect_retry with backoff.
+    // Resolve and connect, retrying for opts_.connect_retry with backoff;
+    // then, for https://, the CONNECT tunnel (through a proxy) and the TLS
+    // handshake, which are not retried: a refusal there is an answer.
     // Lifetimes: *this and `out` must outlive the call.
     asio::awaitable<error_code> async_open(std::unique_ptr<connection>& out)
+    {
+        const auto ec = co_await async_open_tcp(out);
+        if (ec || !is_tls())
+            co_return ec;
+        if (proxy_) {
+            const auto tec = co_await async_tunnel(*out);
+            if (tec) {
+                out.reset();
+                co_return tec;
+            }
+        }
+        const auto hec = co_await async_handshake(*out);
+        if (hec)
+            out.reset();
+        co_return hec;
+    }
+
+    // Lifetimes: *this and `out` must outlive the call.
+    asio::awaitable<error_code> async_open_tcp(std::unique_ptr<connection>& out)
     {
         const auto retry_until = clock_type::now() + opts_.connect_retry;
         milliseconds backoff{250};
@@ -257,21 +349,133 @@ private:
 
         auto conn = std::make_unique<connection>(client_.ex);
         const auto b = step(deadline::connect, opts_.timeouts.connect);
-        conn->stream.expires_at(b.at);
+        conn->plain->expires_at(b.at);
         diag_.peer = endpoint_text(endpoints.front());
-        const auto [ec, ep] = co_await conn->stream.async_connect(endpoints, use_tuple);
+        const auto [ec, ep] = co_await conn->plain->async_connect(endpoints, use_tuple);
         if (ec == beast::error::timeout)
             co_return timed_out(b, errc::connect_timeout);
         if (ec) {
             diag_.detail = ec.message();
             co_return make_error_code(errc::connect_failed);
         }
-        conn->stream.expires_never();
+        conn->plain->expires_never();
         conn->peer = endpoint_text(ep);
         diag_.peer = conn->peer;
         error_code ignored;
-        conn->stream.socket().set_option(tcp::no_delay(true), ignored);
+        conn->plain->socket().set_option(tcp::no_delay(true), ignored);
         out = std::move(conn);
+        co_return error_code{};
+    }
+
+    // CONNECT host:port through the proxy on the plain connection. 2xx opens
+    // the tunnel; 407 is proxy_auth_required; any other answer proxy_tunnel_failed.
+    // Lifetimes: *this and `conn` must outlive the call.
+    asio::awaitable<error_code> async_tunnel(connection& conn)
+    {
+        http::request<http::empty_body> req{http::verb::connect, target_.authority(), 11};
+        req.set(http::field::host, target_.authority());
+        if (!opts_.user_agent.empty())
+            req.set(http::field::user_agent, opts_.user_agent);
+        if (proxy_->has_credentials())
+            req.set(http::field::proxy_authorization, "Basic " + base64(proxy_->username + ":" + proxy_->password));
+
+        const auto wb = step(deadline::write, opts_.timeouts.write);
+        conn.plain->expires_at(wb.at);
+        const auto [wec, written] = co_await http::async_write(*conn.plain, req, use_tuple);
+        (void)written;
+        if (wec == beast::error::timeout)
+            co_return timed_out(wb, errc::write_timeout);
+        if (wec) {
+            diag_.detail = "proxy closed the connection: " + wec.message();
+            co_return make_error_code(errc::connection_closed);
+        }
+
+        const auto rb = step(deadline::read, opts_.timeouts.read);
+        conn.plain->expires_at(rb.at);
+        // A 2xx answer to CONNECT has no body, whatever its headers say; the
+        // body of a refusal is not needed either (the connection is dropped).
+        http::response_parser<http::empty_body> parser;
+        parser.skip(true);
+        const auto [rec, n] = co_await http::async_read(*conn.plain, conn.buffer, parser, use_tuple);
+        (void)n;
+        if (rec == beast::error::timeout)
+            co_return timed_out(rb, errc::read_timeout);
+        if (rec) {
+            diag_.detail = rec.message();
+            if (rec.category() == make_error_code(http::error::bad_version).category() && !is_disconnect(rec))
+                co_return make_error_code(errc::bad_response);
+            co_return make_error_code(errc::connection_closed);
+        }
+        conn.plain->expires_never();
+        const auto& msg = parser.get();
+        diag_.http_status = msg.result_int();
+        diag_.reason = std::string(msg.reason());
+        // tinyproxy 1.11 answers wrong credentials with 401, missing ones with 407.
+        if (msg.result_int() == 407 || (msg.result_int() == 401 && proxy_->has_credentials()))
+            co_return make_error_code(errc::proxy_auth_required);
+        if (msg.result_int() < 200 || msg.result_int() >= 300)
+            co_return make_error_code(errc::proxy_tunnel_failed);
+        if (conn.buffer.size() != 0) {
+            // The server speaks only after our ClientHello: bytes now are not TLS.
+            diag_.detail = "data after the proxy's CONNECT answer";
+            co_return make_error_code(errc::bad_response);
+        }
+        diag_.http_status = 0;
+        diag_.reason.clear();
+        co_return error_code{};
+    }
+
+    // The TLS handshake: SNI for host names, the certificate checked against
+    // the trust anchors and for the URL's host (name or IP address).
+    // Lifetimes: *this and `conn` must outlive the call.
+    asio::awaitable<error_code> async_handshake(connection& conn)
+    {
+        auto* ctx = client_.tls_context();
+        if (ctx == nullptr) {
+            diag_.detail = client_.tls_setup_error;
+            co_return make_error_code(errc::tls_setup_failed);
+        }
+        conn.tls.emplace(std::move(*conn.plain), *ctx);
+        conn.plain.reset();
+        SSL* ssl = conn.tls->native_handle();
+        error_code addr_ec;
+        (void)asio::ip::make_address(target_.host, addr_ec);
+        const bool ip_literal = !addr_ec;
+        // RFC 6066: SNI carries host names only, never addresses.
+        if (!ip_literal && SSL_set_tlsext_host_name(ssl, target_.host.c_str()) != 1) {
+            diag_.detail = "cannot set SNI to '" + target_.host + "'";
+            co_return make_error_code(errc::tls_handshake_failed);
+        }
+        if (!opts_.tls.insecure) {
+            X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            const int ok = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, target_.host.c_str())
+                                      : X509_VERIFY_PARAM_set1_host(param, target_.host.c_str(), 0);
+            if (ok != 1) {
+                diag_.detail = "cannot check the certificate for '" + target_.host + "'";
+                co_return make_error_code(errc::tls_handshake_failed);
+            }
+        }
+
+        const auto hb = step(deadline::handshake, opts_.timeouts.handshake);
+        conn.tcp().expires_at(hb.at);
+        const auto [ec] = co_await conn.tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
+        if (ec == beast::error::timeout)
+            co_return timed_out(hb, errc::handshake_timeout);
+        if (ec) {
+            const auto verify = SSL_get_verify_result(ssl);
+            if (verify != X509_V_OK) {
+                diag_.detail = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+                if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
+                    diag_.detail += " (the certificate is not for '" + target_.host + "')";
+            } else if (is_disconnect(ec)) {
+                diag_.detail = "the server closed the connection during the handshake";
+            } else {
+                diag_.detail = ec.message();
+            }
+            co_return make_error_code(errc::tls_handshake_failed);
+        }
+        conn.tcp().expires_never();
         co_return error_code{};
     }
 
@@ -319,15 +523,29 @@ private:
         co_return error_code{};
     }
 
-    // Writes the request and reads the response on `conn`. Returns stale when
-    // the connection turned out closed before any response byte arrived.
-    // `keep` says whether the connection may go back to the pool.
     // Lifetimes: *this, `conn`, `res`, `out_ec` and `keep` must outlive the call.
     asio::awaitable<attempt> async_attempt(connection& conn, response& res, error_code& out_ec, bool& keep)
     {
+        if (conn.tls) {
+            const auto how = co_await async_attempt_on(*conn.tls, conn, res, out_ec, keep);
+            co_return how;
+        }
+        const auto how = co_await async_attempt_on(*conn.plain, conn, res, out_ec, keep);
+        co_return how;
+    }
+
+    // Writes the request and reads the response on `stream` (conn's plain or
+    // TLS stream). Returns stale when the connection turned out closed before
+    // any response byte arrived. `keep` says whether the connection may go
+    // back to the pool.
+    // Lifetimes: *this, `stream`, `conn`, `res`, `out_ec` and `keep` must outlive the call.
+    template <typename Stream>
+    asio::awaitable<attempt> async_attempt_on(Stream& stream, connection& conn, response& res, error_code& out_ec,
+                                              bool& keep)
+    {
         const auto wb = step(deadline::write, opts_.timeouts.write);
-        conn.stream.expires_at(wb.at);
-        const auto [wec, written] = co_await http::async_write(conn.stream, msg_, use_tuple);
+        conn.tcp().expires_at(wb.at);
+        const auto [wec, written] = co_await http::async_write(stream, msg_, use_tuple);
         (void)written;
         if (wec == beast::error::timeout) {
             out_ec = timed_out(wb, errc::write_timeout);
@@ -342,12 +560,12 @@ private:
         }
 
         const auto rb = step(deadline::read, opts_.timeouts.read);
-        conn.stream.expires_at(rb.at);
+        conn.tcp().expires_at(rb.at);
         std::optional<http::response_parser<body_type>> parser;
         for (;;) {
             parser.emplace();
             parser->body_limit(opts_.max_body);
-            const auto [rec, n] = co_await http::async_read(conn.stream, conn.buffer, *parser, use_tuple);
+            const auto [rec, n] = co_await http::async_read(stream, conn.buffer, *parser, use_tuple);
             (void)n;
             if (rec) {
                 out_ec = read_error(rec, rb, conn, *parser);
@@ -359,7 +577,7 @@ private:
                 continue;
             break;
         }
-        conn.stream.expires_never();
+        conn.tcp().expires_never();
 
         auto& msg = parser->get();
         diag_.http_status = msg.result_int();
@@ -407,7 +625,10 @@ private:
             diag_.location = std::string(msg[http::field::location]);
             return make_error_code(errc::redirect);
         }
-        if (status == 407 && opts_.proxy)
+        // Inside a CONNECT tunnel a 407 comes from the target, not the proxy.
+        // A 401 after we sent proxy credentials is most likely the proxy
+        // refusing them (tinyproxy 1.11 does so); describe() says both.
+        if (proxy_ && !is_tls() && (status == 407 || (status == 401 && proxy_->has_credentials())))
             return make_error_code(errc::proxy_auth_required);
         return make_error_code(errc::http_status);
     }
@@ -415,6 +636,7 @@ private:
     client_state& client_;
     const client_options& opts_;
     const url& target_;
+    const proxy_spec* proxy_;
     request_message& msg_;
     diagnostics& diag_;
     milliseconds op_length_;
@@ -456,8 +678,6 @@ asio::awaitable<boost::system::result<response>> http_client::async_request(requ
     diag.clear();
     diag.url = req.url;
     const auto& opts = self->opts;
-    if (opts.proxy)
-        diag.proxy = opts.proxy->authority();
 
     const auto parsed = parse_url(req.url);
     if (!parsed) {
@@ -466,10 +686,13 @@ asio::awaitable<boost::system::result<response>> http_client::async_request(requ
     }
     const url& u = *parsed;
     diag.target = u.authority();
-    if (u.scheme == scheme::https) {
-        diag.detail = "https:// needs TLS, which this version does not support yet";
-        co_return make_error_code(errc::unsupported_scheme);
-    }
+    diag.tls = u.scheme == scheme::https;
+    const proxy_spec* proxy = select_proxy(u, opts.proxy, opts.http_proxy, opts.https_proxy, opts.no_proxy);
+    if (proxy)
+        diag.proxy = proxy->authority();
+    // Absolute form and Proxy-Authorization only when the proxy reads the
+    // request itself; inside a CONNECT tunnel the target does.
+    const bool via_proxy = proxy != nullptr && u.scheme == scheme::http;
     for (const auto& [name, value] : req.headers) {
         if (name.empty() || !header_text_ok(name) || !header_text_ok(value) ||
             name.find_first_of(" :\t") != std::string::npos) {
@@ -491,7 +714,7 @@ asio::awaitable<boost::system::result<response>> http_client::async_request(requ
     msg.method(req.method == http_method::post ? http::verb::post : http::verb::get);
     // Through a proxy the request line carries the absolute URL and Host stays
     // the target's (sscep sends the proxy's Host: its bug #186).
-    msg.target(opts.proxy ? u.to_string() : u.target);
+    msg.target(via_proxy ? u.to_string() : u.target);
     msg.set(http::field::host, u.host_header());
     if (!opts.user_agent.empty())
         msg.set(http::field::user_agent, opts.user_agent);
@@ -499,14 +722,13 @@ asio::awaitable<boost::system::result<response>> http_client::async_request(requ
         msg.set(http::field::content_type, req.content_type);
     for (const auto& [name, value] : req.headers)
         msg.insert(name, value);
-    if (opts.proxy && opts.proxy->has_credentials())
-        msg.set(http::field::proxy_authorization,
-                "Basic " + base64(opts.proxy->username + ":" + opts.proxy->password));
+    if (via_proxy && proxy->has_credentials())
+        msg.set(http::field::proxy_authorization, "Basic " + base64(proxy->username + ":" + proxy->password));
     msg.body() = std::move(req.body);
     msg.keep_alive(true);
     msg.prepare_payload();
 
-    exchange ex(*self, u, msg, diag);
+    exchange ex(*self, u, proxy, msg, diag);
     auto result = co_await ex.async_run();
     co_return result;
 }

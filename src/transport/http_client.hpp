@@ -1,7 +1,8 @@
-// HTTP/1.1 client over Beast: GET/POST with keep-alive, an optional plain HTTP
-// proxy, per-step and whole-operation deadlines, a body size limit and
-// connect retries. Beast stays in http_client.cpp; this header pulls in only
-// Asio's awaitable and executor.
+// HTTP/1.1 client over Beast: GET/POST with keep-alive, HTTPS (Asio ssl over
+// OpenSSL), an HTTP proxy (absolute-form for http://, CONNECT for https://),
+// per-step and whole-operation deadlines, a body size limit and connect
+// retries. Beast and Asio ssl stay in http_client.cpp; this header pulls in
+// only Asio's awaitable and executor.
 #pragma once
 
 #include "transport/error.hpp"
@@ -32,8 +33,7 @@ enum class http_method { get, post };
 
 struct request {
     http_method method = http_method::get;
-    /// Absolute URL: http://host[:port]/path?query (https:// is reported as
-    /// errc::unsupported_scheme until TLS lands).
+    /// Absolute URL: http://host[:port]/path?query or https://...
     std::string url;
     /// Content-Type of the body; not sent when empty.
     std::string content_type;
@@ -53,19 +53,45 @@ struct response {
 /// Deadlines. Each step has its own; `operation` bounds the whole request
 /// including reconnects. The read deadline covers the complete response
 /// (header and body), so a server trickling bytes cannot hold us forever.
+/// Through a proxy, the CONNECT request and its answer run under the write
+/// and read deadlines.
 struct timeouts {
     std::chrono::milliseconds resolve{std::chrono::seconds(30)};
     std::chrono::milliseconds connect{std::chrono::seconds(30)};
     std::chrono::milliseconds write{std::chrono::seconds(30)};
     std::chrono::milliseconds read{std::chrono::seconds(30)};
     std::chrono::milliseconds operation{std::chrono::seconds(120)};
+    std::chrono::milliseconds handshake{std::chrono::seconds(30)};
+};
+
+/// How https:// servers are checked. TLS 1.2 or newer only; SNI is sent for
+/// host names (not for IP literals).
+struct tls_options {
+    /// PEM file of trust anchors (--cacert). With ca_file or ca_path set the
+    /// system store is not used.
+    std::string ca_file;
+    /// Directory of trust anchors in OpenSSL's hashed layout (--capath, c_rehash).
+    std::string ca_path;
+    /// Do not verify the certificate or the host name (--insecure). The caller
+    /// warns the user; the transport only obeys.
+    bool insecure = false;
 };
 
 struct client_options {
-    /// Plain HTTP proxy for http:// URLs: requests go in absolute form with
-    /// the target's Host header, plus Proxy-Authorization: Basic when the spec
-    /// has credentials.
+    /// HTTP proxy for every URL (-p). http:// requests go to it in absolute
+    /// form with the target's Host header, plus Proxy-Authorization: Basic
+    /// when the spec has credentials; https:// requests go through a CONNECT
+    /// tunnel (credentials on the CONNECT only, never inside the tunnel).
     std::optional<proxy_spec> proxy;
+    /// Used when `proxy` is unset: the proxy for http:// URLs and the one for
+    /// https:// URLs (what the environment says; see proxy_env.hpp).
+    std::optional<proxy_spec> http_proxy;
+    std::optional<proxy_spec> https_proxy;
+    /// Hosts reached without any proxy, in curl's NO_PROXY syntax
+    /// (no_proxy_matches()); applies to `proxy` too, as in curl.
+    std::string no_proxy;
+    /// Certificate checks for https://.
+    transport::tls_options tls;
     transport::timeouts timeouts;
     /// Largest response body accepted; a larger one fails with
     /// errc::body_too_large without being read in full.
@@ -74,7 +100,7 @@ struct client_options {
     /// before giving up. The window is added to timeouts.operation, so a long
     /// -W is not cut short by the whole-operation deadline. 0: one attempt.
     std::chrono::milliseconds connect_retry{0};
-    /// Idle kept-alive connections kept per (proxy, host, port).
+    /// Idle kept-alive connections kept per (proxy, scheme, host, port).
     std::size_t max_idle_per_host = 16;
     std::string user_agent = "ascep";
 };
@@ -93,7 +119,9 @@ public:
     /// an error code (errc values; see error.hpp) and `diag` says what happened
     /// (status, Location, peer, the deadline that fired). `diag` is cleared
     /// first. 3xx gives errc::redirect (not followed), 407 through a proxy
-    /// errc::proxy_auth_required, other statuses errc::http_status.
+    /// errc::proxy_auth_required, other statuses errc::http_status. https://
+    /// adds errc::tls_handshake_failed, handshake_timeout, tls_setup_failed
+    /// and, through a proxy, proxy_tunnel_failed.
     /// A kept-alive connection that the server has closed is retried once on
     /// a fresh connection, only when no response byte had arrived.
     /// Lifetimes: *this and `diag` must outlive the returned awaitable; `req`

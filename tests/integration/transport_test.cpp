@@ -589,21 +589,20 @@ TEST_CASE("IPv6 loopback [::1]")
     CHECK(srv.requests()[0].host == srv.authority());
 }
 
-TEST_CASE("https and malformed URLs fail before any I/O")
+TEST_CASE("malformed URLs and headers fail before any I/O")
 {
     asio::io_context ioc;
     http_client client(ioc.get_executor());
     run(ioc, [&]() -> asio::awaitable<void> {
         diagnostics diag;
-        auto tls = co_await client.async_request(get("https://127.0.0.1:1/scep"), diag);
-        REQUIRE_FALSE(tls);
-        CHECK(tls.error() == errc::unsupported_scheme);
-        CHECK_THAT(describe(tls.error(), diag), Catch::Contains("TLS"));
-
         auto bad = co_await client.async_request(get("http//127.0.0.1/scep"), diag);
         REQUIRE_FALSE(bad);
         CHECK(bad.error() == errc::bad_url);
         CHECK_THAT(describe(bad.error(), diag), Catch::StartsWith("bad URL 'http//127.0.0.1/scep'"));
+
+        auto ftp = co_await client.async_request(get("ftp://127.0.0.1/scep"), diag);
+        REQUIRE_FALSE(ftp);
+        CHECK(ftp.error() == errc::unsupported_scheme);
 
         auto inject = get("http://127.0.0.1:1/scep");
         inject.headers.emplace_back("X-Evil", "a\r\nHost: other");
@@ -611,4 +610,184 @@ TEST_CASE("https and malformed URLs fail before any I/O")
         REQUIRE_FALSE(hdr);
         CHECK(hdr.error() == errc::bad_request);
     });
+}
+
+TEST_CASE("a connect that never completes: connect_timeout on time")
+{
+    asio::io_context ioc;
+    // A listener whose accept queue is full drops further SYNs: the connect hangs.
+    asio::ip::tcp::acceptor acceptor(ioc, asio::ip::tcp::v4());
+    acceptor.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor.listen(0);
+    const auto port = acceptor.local_endpoint().port();
+    asio::ip::tcp::socket filler(ioc);
+    filler.connect({asio::ip::make_address("127.0.0.1"), port});
+
+    auto opts = short_deadlines();
+    opts.timeouts.connect = 800ms;
+    http_client client(ioc.get_executor(), opts);
+    double elapsed = 0;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        diagnostics diag;
+        const auto start = clock_type::now();
+        auto r = co_await client.async_request(get("http://127.0.0.1:" + std::to_string(port) + "/scep"), diag);
+        elapsed = seconds_since(start);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::connect_timeout);
+        CHECK(diag.deadline == deadline::connect);
+        CHECK(describe(r.error(), diag) == "connect timeout after 800 ms to 127.0.0.1:" + std::to_string(port));
+    });
+    WARN("connect deadline 800 ms: fired after " << elapsed << " s");
+    CHECK(elapsed >= 0.72);
+    CHECK(elapsed <= 0.88);
+}
+
+TEST_CASE("https: a server that never answers the ClientHello gives handshake_timeout on time")
+{
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket held(ioc);
+    acceptor.async_accept(held, [](boost::system::error_code) {});
+    auto opts = short_deadlines();
+    opts.timeouts.handshake = 1200ms;
+    // No trust store to load (that is not the handshake's time); the deadline
+    // is the same either way.
+    opts.tls.insecure = true;
+    http_client client(ioc.get_executor(), opts);
+    const auto authority = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    double elapsed = 0;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        diagnostics diag;
+        const auto start = clock_type::now();
+        auto r = co_await client.async_request(get("https://" + authority + "/scep"), diag);
+        elapsed = seconds_since(start);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::handshake_timeout);
+        CHECK(diag.deadline == deadline::handshake);
+        CHECK(diag.tls);
+        CHECK(describe(r.error(), diag) == "TLS handshake timeout after 1.2 s with " + authority);
+    });
+    WARN("handshake deadline 1.2 s: fired after " << elapsed << " s");
+    CHECK(elapsed >= 1.08);
+    CHECK(elapsed <= 1.32);
+}
+
+TEST_CASE("https to a plain HTTP server, and unusable trust anchors, fail by name")
+{
+    asio::io_context ioc;
+    test_http_server srv(ioc);
+    const auto url = "https://" + srv.authority() + "/echo";
+    http_client client(ioc.get_executor(), short_deadlines());
+    run(ioc, [&]() -> asio::awaitable<void> {
+        diagnostics diag;
+        auto r = co_await client.async_request(get(url), diag);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::tls_handshake_failed);
+        CHECK_THAT(describe(r.error(), diag), Catch::StartsWith("TLS handshake with " + srv.authority() + " failed: "));
+    });
+
+    auto missing = short_deadlines();
+    missing.tls.ca_file = "/nonexistent/ascep-ca.pem";
+    http_client no_file(ioc.get_executor(), missing);
+    auto not_dir = short_deadlines();
+    not_dir.tls.ca_path = "/nonexistent/ascep-ca.d";
+    http_client no_dir(ioc.get_executor(), not_dir);
+    run(ioc, [&]() -> asio::awaitable<void> {
+        diagnostics diag;
+        auto r = co_await no_file.async_request(get(url), diag);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::tls_setup_failed);
+        CHECK_THAT(describe(r.error(), diag),
+                   Catch::StartsWith("TLS setup failed: cannot load trust anchors from /nonexistent/ascep-ca.pem"));
+        // Plain http:// on the same client needs no trust anchors.
+        auto plain = co_await no_file.async_request(get(srv.url("/echo")), diag);
+        CHECK(plain);
+
+        auto d = co_await no_dir.async_request(get(url), diag);
+        REQUIRE_FALSE(d);
+        CHECK(d.error() == errc::tls_setup_failed);
+        CHECK_THAT(describe(d.error(), diag), Catch::Contains("/nonexistent/ascep-ca.d is not a directory"));
+    });
+}
+
+TEST_CASE("https through a proxy: CONNECT with credentials; 407 names the proxy")
+{
+    asio::io_context ioc;
+    http_server_options opts;
+    opts.proxy_credentials = "alice:s3cret";
+    test_http_server proxy(ioc, opts);
+    client_options copts = short_deadlines();
+    copts.proxy = *parse_proxy("alice:wrong@" + proxy.authority());
+    http_client client(ioc.get_executor(), copts);
+    run(ioc, [&]() -> asio::awaitable<void> {
+        diagnostics diag;
+        auto r = co_await client.async_request(get("https://ca.example.test:8443/scep?operation=GetCACaps"), diag);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::proxy_auth_required);
+        CHECK(diag.http_status == 407);
+        CHECK(describe(r.error(), diag) == "proxy " + proxy.authority() + " requires authentication (HTTP 407)");
+    });
+    REQUIRE(proxy.requests().size() == 1);
+    const auto& rec = proxy.requests()[0];
+    CHECK(rec.method == "CONNECT");
+    CHECK(rec.target == "ca.example.test:8443");
+    CHECK(rec.host == "ca.example.test:8443");
+    CHECK(rec.proxy_authorization == "Basic YWxpY2U6d3Jvbmc=");
+}
+
+TEST_CASE("per-scheme proxies and NO_PROXY decide the route")
+{
+    asio::io_context ioc;
+    http_server_options popts;
+    popts.proxy_credentials = "u:p";
+    test_http_server proxy(ioc, popts);
+    test_http_server direct(ioc);
+
+    SECTION("http_proxy carries http:// in absolute form")
+    {
+        client_options o;
+        o.http_proxy = *parse_proxy("u:p@" + proxy.authority());
+        http_client client(ioc.get_executor(), o);
+        run(ioc, [&]() -> asio::awaitable<void> {
+            diagnostics diag;
+            auto r = co_await client.async_request(get("http://ca.example.test/scep"), diag);
+            INFO(describe(r ? boost::system::error_code() : r.error(), diag));
+            REQUIRE(r);
+            CHECK(diag.proxy == proxy.authority());
+        });
+        REQUIRE(proxy.requests().size() == 1);
+        CHECK(proxy.requests()[0].target == "http://ca.example.test/scep");
+    }
+    SECTION("https_proxy is not used for http://")
+    {
+        client_options o;
+        o.https_proxy = *parse_proxy("u:p@" + proxy.authority());
+        http_client client(ioc.get_executor(), o);
+        run(ioc, [&]() -> asio::awaitable<void> {
+            diagnostics diag;
+            auto r = co_await client.async_request(get(direct.url("/echo")), diag);
+            REQUIRE(r);
+            CHECK(diag.proxy.empty());
+        });
+        CHECK(proxy.requests().empty());
+        CHECK(direct.requests().size() == 1);
+    }
+    SECTION("NO_PROXY sends a matching host direct, even past -p")
+    {
+        client_options o;
+        o.proxy = *parse_proxy("u:p@" + proxy.authority());
+        o.no_proxy = "example.test, 127.0.0.0/8";
+        http_client client(ioc.get_executor(), o);
+        run(ioc, [&]() -> asio::awaitable<void> {
+            diagnostics diag;
+            auto r = co_await client.async_request(get(direct.url("/echo")), diag);
+            REQUIRE(r);
+            CHECK(diag.proxy.empty());
+            CHECK(diag.peer == direct.authority());
+        });
+        CHECK(proxy.requests().empty());
+        REQUIRE(direct.requests().size() == 1);
+        CHECK(direct.requests()[0].target == "/echo");
+        CHECK(direct.requests()[0].proxy_authorization.empty());
+    }
 }

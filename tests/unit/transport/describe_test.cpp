@@ -11,7 +11,7 @@ TEST_CASE("transport errors have a category and messages")
     const boost::system::error_code ec = errc::read_timeout;
     CHECK(std::string(ec.category().name()) == "ascep.transport");
     CHECK(ec.message() == "read timeout");
-    for (int v = static_cast<int>(errc::bad_url); v <= static_cast<int>(errc::bad_request); ++v)
+    for (int v = static_cast<int>(errc::bad_url); v <= static_cast<int>(errc::proxy_tunnel_failed); ++v)
         CHECK(make_error_code(static_cast<errc>(v)).message() != "unknown transport error");
 }
 
@@ -104,4 +104,56 @@ TEST_CASE("describe falls back to the message of foreign error codes")
     d.peer = "127.0.0.1:80";
     const boost::system::error_code aborted = boost::asio::error::operation_aborted;
     CHECK(describe(aborted, d) == aborted.message() + " talking to 127.0.0.1:80");
+}
+
+TEST_CASE("describe renders TLS outcomes")
+{
+    diagnostics d;
+    d.target = "ca.example.com:443";
+    d.peer = "192.0.2.7:443";
+    d.detail = "certificate verify failed: unable to get local issuer certificate";
+    CHECK(describe(errc::tls_handshake_failed, d) ==
+          "TLS handshake with 192.0.2.7:443 failed: certificate verify failed: unable to get local issuer certificate");
+
+    // Through a CONNECT tunnel the peer is the proxy; the certificate is the target's.
+    d.proxy = "127.0.0.1:3128";
+    d.peer = "127.0.0.1:3128";
+    CHECK(describe(errc::tls_handshake_failed, d) ==
+          "TLS handshake with ca.example.com:443 through proxy 127.0.0.1:3128 failed: certificate verify failed: "
+          "unable to get local issuer certificate");
+
+    diagnostics t;
+    t.target = "ca.example.com:443";
+    t.peer = "192.0.2.7:443";
+    t.deadline = deadline::handshake;
+    t.deadline_duration = 2s;
+    CHECK(describe(errc::handshake_timeout, t) == "TLS handshake timeout after 2 s with 192.0.2.7:443");
+    CHECK(std::string(to_string(deadline::handshake)) == "TLS handshake");
+
+    diagnostics s;
+    s.detail = "cannot load trust anchors from /nonexistent.pem: No such file or directory";
+    CHECK(describe(errc::tls_setup_failed, s) ==
+          "TLS setup failed: cannot load trust anchors from /nonexistent.pem: No such file or directory");
+
+    diagnostics p;
+    p.proxy = "127.0.0.1:3128";
+    p.target = "ca.example.com:443";
+    p.http_status = 403;
+    p.reason = "Forbidden";
+    CHECK(describe(errc::proxy_tunnel_failed, p) ==
+          "proxy 127.0.0.1:3128 refused to tunnel to ca.example.com:443 (HTTP 403 Forbidden)");
+}
+
+TEST_CASE("describe renders a 401 to proxy credentials")
+{
+    diagnostics d;
+    d.proxy = "127.0.0.1:3128";
+    d.target = "ca.example.com:80";
+    d.http_status = 401;
+    CHECK(describe(errc::proxy_auth_required, d) ==
+          "HTTP 401 Unauthorized through proxy 127.0.0.1:3128: the proxy rejected the credentials, or the server "
+          "wants HTTP authentication");
+    d.tls = true; // a 401 to CONNECT can only be the proxy's
+    CHECK(describe(errc::proxy_auth_required, d) ==
+          "proxy 127.0.0.1:3128 rejected the credentials (HTTP 401 Unauthorized)");
 }

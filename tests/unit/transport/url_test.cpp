@@ -1,8 +1,12 @@
 #include "transport/error.hpp"
+#include "transport/proxy_env.hpp"
 #include "transport/url.hpp"
 
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
+
+#include <map>
+#include <string>
 
 using namespace ascep::transport;
 
@@ -192,4 +196,108 @@ TEST_CASE("parse_proxy rejects malformed specifications")
     const auto tls = parse_proxy("https://proxy:443");
     REQUIRE_FALSE(tls);
     CHECK(tls.error() == errc::unsupported_scheme);
+}
+
+TEST_CASE("no_proxy_matches: curl's rules")
+{
+    // Names: the entry and its subdomains, case-insensitive, leading dot optional.
+    CHECK(no_proxy_matches("example.com", "example.com"));
+    CHECK(no_proxy_matches("example.com", "ca.example.com"));
+    CHECK(no_proxy_matches(".example.com", "ca.EXAMPLE.com"));
+    CHECK(no_proxy_matches("example.com", "example.com."));
+    CHECK_FALSE(no_proxy_matches("example.com", "badexample.com"));
+    CHECK_FALSE(no_proxy_matches("ca.example.com", "example.com"));
+    // Lists: commas and blanks; ports on entries are not compared.
+    CHECK(no_proxy_matches("foo.test, bar.test ,localhost", "localhost"));
+    CHECK(no_proxy_matches("foo.test bar.test", "x.bar.test"));
+    CHECK(no_proxy_matches("ca.example.com:8080", "ca.example.com"));
+    CHECK_FALSE(no_proxy_matches("", "localhost"));
+    CHECK_FALSE(no_proxy_matches(" , ", "localhost"));
+    // "*" alone matches everything; inside a list it is no wildcard.
+    CHECK(no_proxy_matches("*", "anything.test"));
+    CHECK(no_proxy_matches(" * ", "192.0.2.1"));
+    CHECK_FALSE(no_proxy_matches("foo.test,*", "anything.test"));
+    // Addresses: exact, or a CIDR block; no suffix matching.
+    CHECK(no_proxy_matches("127.0.0.1", "127.0.0.1"));
+    CHECK_FALSE(no_proxy_matches("0.0.1", "127.0.0.1"));
+    CHECK(no_proxy_matches("10.0.0.0/8", "10.200.3.4"));
+    CHECK_FALSE(no_proxy_matches("10.0.0.0/8", "11.0.0.1"));
+    CHECK(no_proxy_matches("192.168.1.0/25", "192.168.1.127"));
+    CHECK_FALSE(no_proxy_matches("192.168.1.0/25", "192.168.1.128"));
+    CHECK(no_proxy_matches("10.1.2.3:3128", "10.1.2.3"));
+    CHECK(no_proxy_matches("::1", "::1"));
+    CHECK(no_proxy_matches("[::1]", "::1"));
+    CHECK(no_proxy_matches("::1", "[::1]"));
+    CHECK(no_proxy_matches("[::1]:8443", "::1"));
+    CHECK(no_proxy_matches("fd00::/8", "fd12:3456::1"));
+    CHECK_FALSE(no_proxy_matches("fd00::/8", "fe80::1"));
+    CHECK_FALSE(no_proxy_matches("10.0.0.0/99", "10.0.0.1"));
+    CHECK_FALSE(no_proxy_matches("10.0.0.0/8", "ten.example"));
+}
+
+TEST_CASE("read_proxy_environment: lower case first, empty is unset, bad values reported")
+{
+    std::map<std::string, std::string> vars;
+    const env_lookup lookup = [&vars](const char* name) -> const char* {
+        const auto it = vars.find(name);
+        return it == vars.end() ? nullptr : it->second.c_str();
+    };
+
+    auto none = read_proxy_environment(lookup);
+    CHECK_FALSE(none.http);
+    CHECK_FALSE(none.https);
+    CHECK(none.no_proxy.empty());
+    CHECK(none.problems.empty());
+
+    vars = {{"http_proxy", "http://alice:s%40cret@proxy.lan:3128/"},
+            {"HTTP_PROXY", "http://other:1"},
+            {"HTTPS_PROXY", "proxy.lan:8080"},
+            {"https_proxy", ""},
+            {"NO_PROXY", "localhost,.corp"}};
+    auto env = read_proxy_environment(lookup);
+    REQUIRE(env.http);
+    CHECK(env.http->host == "proxy.lan");
+    CHECK(env.http->port == 3128);
+    CHECK(env.http->username == "alice");
+    CHECK(env.http->password == "s@cret");
+    CHECK(env.http_source == "http_proxy");
+    REQUIRE(env.https);
+    CHECK(env.https->port == 8080);
+    CHECK(env.https_source == "HTTPS_PROXY");
+    CHECK(env.no_proxy == "localhost,.corp");
+    CHECK(env.no_proxy_source == "NO_PROXY");
+
+    // httpoxy: in a CGI program HTTP_PROXY comes from the client; only http_proxy counts.
+    vars = {{"HTTP_PROXY", "http://evil:80"}, {"REQUEST_METHOD", "GET"}};
+    CHECK_FALSE(read_proxy_environment(lookup).http);
+    vars.erase("REQUEST_METHOD");
+    CHECK(read_proxy_environment(lookup).http);
+
+    vars = {{"https_proxy", "socks5://p:1080"}, {"http_proxy", "proxy-without-port"}};
+    auto bad = read_proxy_environment(lookup);
+    CHECK_FALSE(bad.http);
+    CHECK_FALSE(bad.https);
+    REQUIRE(bad.problems.size() == 2);
+    CHECK_THAT(bad.problems[0], Catch::StartsWith("http_proxy 'proxy-without-port': "));
+    CHECK_THAT(bad.problems[1], Catch::StartsWith("https_proxy 'socks5://p:1080': proxy scheme 'socks5'"));
+}
+
+TEST_CASE("select_proxy: -p for every scheme, else the scheme's own, never for NO_PROXY hosts")
+{
+    const auto http = *parse_url("http://ca.example.com/scep");
+    const auto https = *parse_url("https://ca.example.com/scep");
+    const auto local = *parse_url("https://127.0.0.1:8443/scep");
+    const std::optional<proxy_spec> p = *parse_proxy("cli:1");
+    const std::optional<proxy_spec> hp = *parse_proxy("plain:2");
+    const std::optional<proxy_spec> sp = *parse_proxy("secure:3");
+    const std::optional<proxy_spec> none;
+
+    CHECK(select_proxy(http, p, hp, sp, "")->host == "cli");
+    CHECK(select_proxy(https, p, hp, sp, "")->host == "cli");
+    CHECK(select_proxy(http, none, hp, sp, "")->host == "plain");
+    CHECK(select_proxy(https, none, hp, sp, "")->host == "secure");
+    CHECK(select_proxy(https, none, hp, none, "") == nullptr); // http_proxy is not for https://
+    CHECK(select_proxy(local, p, hp, sp, "127.0.0.0/8") == nullptr);
+    CHECK(select_proxy(https, p, hp, sp, "example.com") == nullptr);
+    CHECK(select_proxy(https, none, none, none, "") == nullptr);
 }
