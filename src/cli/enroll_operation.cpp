@@ -1,39 +1,39 @@
 // enroll: PKCSReq (or RenewalReq), polling while PENDING, strict reply checks.
+// Runs the library's ascep::async_enroll, as fleet mode does.
+#include "ascep/enroll.hpp"
 #include "cli/files.hpp"
-
-#include <botan/pkix_types.h>
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
-#include "engine/enroll.hpp"
 #include "engine/operations.hpp"
-#include "scep/query.hpp"
-#include "scep/self_signed.hpp"
-#include "scep/transaction_id.hpp"
 
 #include <botan/hex.h>
+#include <botan/pkix_types.h>
 
 namespace ascep::cli {
 namespace {
 
-/// Prints sscep's progress lines as the engine goes.
-class progress_printer final : public engine::enroll_observer {
+/// Prints sscep's progress lines as the enrollment goes.
+class progress_printer final : public ascep::enroll_observer {
 public:
     explicit progress_printer(reporter& out) : out_(out) {}
 
-    void on_send(const scep::send_message& msg) override
+    void on_send(unsigned, bool poll) override
     {
         // sscep numbers the polls, from 1, whether or not a request preceded them.
-        if (msg.type == scep::message_type::cert_poll)
+        if (poll)
             out_.info("requesting certificate (#" + std::to_string(++polls_) + ")");
         else
-            out_.info(std::string("sending certificate request (") + std::string(scep::name(msg.type)) + ")");
+            out_.info(std::string("sending certificate request (") + request_name_ + ")");
     }
 
-    void on_pending(const scep::wait_for& next) override
+    bool on_pending(std::chrono::seconds next) override
     {
         out_.info("pkistatus: PENDING");
-        out_.verbose("waiting for " + std::to_string(next.delay.count()) + " secs");
+        out_.verbose("waiting for " + std::to_string(next.count()) + " secs");
+        return true;
     }
+
+    std::string request_name_ = "PKCSReq";
 
 private:
     reporter& out_;
@@ -59,60 +59,49 @@ file_result<request_material> load_request_material(const options& opts)
     return request_material{std::move(*key), std::move(*csr)};
 }
 
-/// The certificate that signs our messages: -O on renewal; else the -L file
-/// when resuming (-R) and it exists; else a fresh self-signed one.
-file_result<Botan::X509_Certificate> signer_certificate(session& s, const request_material& m,
-                                                        const std::shared_ptr<Botan::Private_Key>& signer_key)
+/// With -R and an existing -L file for our key: the self-signed certificate
+/// of the earlier run, so that polls are signed as the request was.
+std::optional<Botan::X509_Certificate> earlier_self_signed(const options& opts, const Botan::Private_Key& key)
 {
-    if (!s.opts.old_cert.empty())
-        return load_certificate(s.opts.old_cert);
-    if (s.opts.resume && !s.opts.self_signed_out.empty() && file_exists(s.opts.self_signed_out)) {
-        auto cert = load_certificate(s.opts.self_signed_out);
-        if (cert && cert->subject_public_key_bitstring() == signer_key->public_key_bits())
-            return cert;
-    }
-    try {
-        auto cert = scep::make_self_signed(*signer_key, m.csr.subject_dn(), std::chrono::system_clock::now(), s.rng);
-        if (!s.opts.self_signed_out.empty()) {
-            if (auto w = write_text_atomic(s.opts.self_signed_out, cert.PEM_encode()); !w)
-                return w.error();
-            s.out.info("selfsigned certificate written as " + s.opts.self_signed_out);
-        }
-        return cert;
-    } catch (const std::exception& e) {
-        return failure{outcome::self_signed_error, std::string("cannot make the self-signed certificate: ") + e.what()};
-    }
+    if (!opts.resume || opts.self_signed_out.empty() || !file_exists(opts.self_signed_out))
+        return std::nullopt;
+    auto cert = load_certificate(opts.self_signed_out);
+    if (cert && cert->subject_public_key_bitstring() == key.public_key_bits())
+        return *cert;
+    return std::nullopt;
 }
 
-int report_result(session& s, const engine::enroll_outcome& o)
+int report_result(session& s, const ascep::enroll_result& r)
 {
-    const auto& r = o.result;
     s.out.json()["messages_sent"] = r.messages_sent;
-    if (r.error)
-        return s.out.finish(s.failure_of(r.error, "enrollment failed", o.diag));
+    if (r.status == ascep::enroll_status::error)
+        return s.out.finish(failure{outcome_of(r.error->code), "enrollment failed: " + r.error->text});
     s.out.verbose("valid response from server");
-    s.out.info("pkistatus: " + std::string(scep::name(r.status)));
-    s.out.json()["pki_status"] = std::string(scep::name(r.status));
     switch (r.status) {
-    case scep::pki_status::pending:
+    case ascep::enroll_status::pending:
+        s.out.info("pkistatus: PENDING");
+        s.out.json()["pki_status"] = "PENDING";
         return s.out.finish(failure{outcome::pending, "still PENDING after " + std::to_string(r.messages_sent) +
                                                           " messages; run again with -R to keep polling"});
-    case scep::pki_status::failure: {
-        const auto fi = r.fail_info ? std::optional<int>(static_cast<int>(*r.fail_info)) : std::nullopt;
+    case ascep::enroll_status::rejected: {
+        s.out.info("pkistatus: FAILURE");
+        s.out.json()["pki_status"] = "FAILURE";
         std::string text = "the CA refused the request";
         if (r.fail_info) {
-            text += ": failInfo " + std::string(scep::name(*r.fail_info));
-            s.out.json()["fail_info"] = std::string(scep::name(*r.fail_info));
+            text += ": failInfo " + r.fail_info_name;
+            s.out.json()["fail_info"] = r.fail_info_name;
         }
         if (r.fail_info_text) {
             text += " (" + *r.fail_info_text + ")";
             s.out.json()["fail_info_text"] = *r.fail_info_text;
         }
-        return s.out.finish(failure{outcome_of_fail_info(fi), text});
+        return s.out.finish(failure{outcome_of_fail_info(r.fail_info), text});
     }
-    case scep::pki_status::success:
+    default:
         break;
     }
+    s.out.info("pkistatus: SUCCESS");
+    s.out.json()["pki_status"] = "SUCCESS";
     const auto& cert = *r.certificate;
     if (auto w = write_text_atomic(s.opts.local_cert, cert.PEM_encode()); !w)
         return s.out.finish(w.error());
@@ -131,76 +120,84 @@ int run_enroll(session& s)
     auto material = load_request_material(opts);
     if (!material)
         return s.out.finish(material.error());
-    auto roles = s.load_ca_roles();
-    if (!roles)
-        return s.out.finish(roles.error());
+    auto chain = s.load_ca_chain();
+    if (!chain)
+        return s.out.finish(chain.error());
 
-    std::shared_ptr<Botan::Private_Key> signer_key = material->key;
+    ascep::enroll_request req;
+    req.key = material->key;
+    req.csr = material->csr.BER_encode();
+    req.ca_certificates = std::move(*chain);
+    if (!opts.enc_cert.empty()) {
+        auto enc = load_certificate(opts.enc_cert);
+        if (!enc)
+            return s.out.finish(enc.error());
+        req.encryption_cert = *enc;
+    }
     if (!opts.old_key.empty()) {
         auto old_key = load_private_key(opts.old_key);
         if (!old_key)
             return s.out.finish(old_key.error());
-        signer_key = *old_key;
+        auto old_cert = load_certificate(opts.old_cert);
+        if (!old_cert)
+            return s.out.finish(old_cert.error());
+        if (old_cert->subject_public_key_bitstring() != (*old_key)->public_key_bits())
+            return s.out.finish(file_failure("the old certificate (-O) is not for the old key (-K)"));
+        req.old_key = *old_key;
+        req.old_cert = *old_cert;
     }
 
     // GetCACaps once, unless we only write the request (-m) with -E and -S given.
-    scep::ca_caps caps;
     const bool offline = !opts.request_out.empty();
-    if (!offline || !opts.cipher || !opts.digest) {
-        if (!offline || !opts.url.empty()) {
-            auto c = s.run(engine::async_get_caps(s.ep, s.diag));
-            if (!c)
-                return s.out.finish(s.failure_of(c.error(), "GetCACaps failed"));
-            caps = *c;
-        }
+    if ((!offline || !opts.cipher || !opts.digest) && (!offline || !opts.url.empty())) {
+        auto c = s.run(engine::async_get_caps(s.ep, s.diag));
+        if (!c)
+            return s.out.finish(s.failure_of(c.error(), "GetCACaps failed"));
+        req.capabilities = c->keywords;
     }
-    auto algorithms = scep::choose_algorithms(caps, {opts.cipher, opts.digest});
-    if (opts.post)
-        algorithms.use_post = *opts.post;
-    for (const auto& w : algorithms.warnings)
+    if (opts.cipher)
+        req.cipher = std::string(asn1::cli_name(*opts.cipher));
+    if (opts.digest)
+        req.digest = std::string(asn1::cli_name(*opts.digest));
+    req.use_post = opts.post;
+    req.self_signed = earlier_self_signed(opts, *material->key);
+    req.poll_interval = *opts.poll_interval;
+    req.max_poll_time = *opts.max_poll_time;
+    req.max_poll_count = *opts.max_poll_count;
+    req.resume = opts.resume;
+
+    std::string why;
+    auto plan = ascep::prepare_enrollment(req, s.rng, why);
+    if (!plan) {
+        const bool self_signed = why.starts_with("cannot make the self-signed");
+        return s.out.finish(failure{self_signed ? outcome::self_signed_error : outcome::file_error, why});
+    }
+    for (const auto& w : plan->warnings())
         s.out.warn(w);
-    s.out.verbose("using " + std::string(asn1::cli_name(algorithms.cipher)) + " and " +
-                  std::string(asn1::cli_name(algorithms.digest)) + (algorithms.use_post ? ", POST" : ", GET"));
-
-    auto signer_cert = signer_certificate(s, *material, signer_key);
-    if (!signer_cert)
-        return s.out.finish(signer_cert.error());
-    if (signer_cert->subject_public_key_bitstring() != signer_key->public_key_bits())
-        return s.out.finish(file_failure("the old certificate (-O) is not for the old key (-K)"));
-
-    scep::enroll_params p;
-    const bool renewal = !opts.old_cert.empty();
-    p.type = renewal && caps.renewal() ? scep::message_type::renewal_req : scep::message_type::pkcs_req;
-    p.csr = material->csr.BER_encode();
-    p.subject = material->csr.subject_dn();
-    p.csr_key = material->key;
-    p.signer_key = signer_key;
-    p.signer_cert = *signer_cert;
-    p.ca_cert = roles->ca;
-    p.recipients = {roles->encryption};
-    p.trusted_signers = roles->signers;
-    p.algorithms = algorithms;
-    p.transaction_id = scep::transaction_id_for(*material->key);
-    p.polling = {*opts.poll_interval, *opts.max_poll_time, *opts.max_poll_count};
-    p.resume = opts.resume;
-    s.out.verbose("transaction id: " + p.transaction_id);
-    s.out.json()["transaction_id"] = p.transaction_id;
-
-    if (offline) {
-        const scep::query_context ctx{{*p.signer_key, p.signer_cert}, p.recipients, p.algorithms, p.transaction_id,
-                                      std::chrono::system_clock::now()};
-        auto msg = scep::make_request(p.type, p.csr, ctx, s.rng);
-        if (!msg)
-            return s.out.finish(s.failure_of(msg.error(), "cannot build the request"));
-        if (auto w = write_file_atomic(opts.request_out, msg->body); !w)
+    s.out.verbose("using " + plan->cipher() + " and " + plan->digest() + (plan->use_post() ? ", POST" : ", GET"));
+    if (!opts.self_signed_out.empty() && !req.old_cert && !req.self_signed) {
+        if (auto w = write_text_atomic(opts.self_signed_out, plan->signer_certificate().PEM_encode()); !w)
             return s.out.finish(w.error());
-        s.out.info(std::string(scep::name(p.type)) + " written as " + opts.request_out + " (not sent)");
+        s.out.info("selfsigned certificate written as " + opts.self_signed_out);
+    }
+    s.out.verbose("transaction id: " + plan->transaction_id());
+    s.out.json()["transaction_id"] = plan->transaction_id();
+
+    const std::string request_name = plan->renewal() ? "RenewalReq" : "PKCSReq";
+    if (offline) {
+        auto msg = ascep::make_request_message(*plan, s.rng, why);
+        if (!msg)
+            return s.out.finish(failure{outcome::pkcs7_error, "cannot build the request: " + why});
+        if (auto w = write_file_atomic(opts.request_out, *msg); !w)
+            return s.out.finish(w.error());
+        s.out.info(request_name + " written as " + opts.request_out + " (not sent)");
         return s.out.finish(0);
     }
 
     progress_printer printer(s.out);
-    auto outcome = s.run(engine::async_enroll(s.ep, std::move(p), algorithms.use_post, s.rng, &printer));
-    return report_result(s, outcome);
+    printer.request_name_ = request_name;
+    auto result = s.run(ascep::async_enroll(s.client, *plan, s.rng, &printer));
+    return report_result(s, result);
 }
 
 } // namespace ascep::cli

@@ -7,6 +7,7 @@
 namespace ascep::cli {
 
 class session;
+class reporter;
 
 int run_getcaps(session& s);
 int run_getca(session& s);
@@ -14,6 +15,10 @@ int run_getnextca(session& s);
 int run_enroll(session& s);
 int run_getcert(session& s);
 int run_getcrl(session& s);
+
+/// fleet: runs its own io_context and CA client (src/fleet); exits 0, 2, 3
+/// or 130 as fleet::run_fleet says, or with the setup failure's code.
+int run_fleet(const options& opts, reporter& out);
 
 /// Runs any parsed command line (network or not); the entry point of main().
 int run_operation(const options& opts);

@@ -3,6 +3,7 @@
 
 #include "cli/config_file.hpp"
 #include "cli/option_table.hpp"
+#include "scep/csr.hpp"
 
 #include <arpa/inet.h>
 
@@ -19,7 +20,9 @@ namespace detail {
 namespace {
 
 constexpr op_mask network_ops = bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca)
-                                | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl);
+                                | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
+                                | bit(operation::fleet);
+constexpr op_mask fleet_op = bit(operation::fleet);
 constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect);
 
 enum long_only_id : int {
@@ -36,6 +39,17 @@ enum long_only_id : int {
     id_prefix,
     id_challenge,
     id_method,
+    id_manifest,
+    id_ca_fingerprint,
+    id_concurrency,
+    id_rate,
+    id_crypto_threads,
+    id_retries,
+    id_retry_failures,
+    id_retry_failed,
+    id_jsonl,
+    id_report,
+    id_progress,
 };
 
 using reason = std::optional<std::string>;
@@ -54,6 +68,15 @@ reason parse_unsigned(std::string_view v, std::uint64_t min, std::uint64_t max, 
     if (ec == std::errc::result_out_of_range || n < min || n > max)
         return quoted(v) + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")";
     out = n;
+    return std::nullopt;
+}
+
+reason set_count(std::optional<unsigned>& field, std::string_view v, std::uint64_t min, std::uint64_t max)
+{
+    std::uint64_t n = 0;
+    if (auto r = parse_unsigned(v, min, max, n))
+        return r;
+    field = static_cast<unsigned>(n);
     return std::nullopt;
 }
 
@@ -137,45 +160,15 @@ reason add_alt_name(options& o, alt_name::kind kind, std::string_view v)
     return std::nullopt;
 }
 
-// "CN=a,O=b\, Inc." -> {CN,a} {O,"b, Inc."}. Backslash escapes the next character.
 reason set_subject(options& o, std::string_view v)
 {
-    std::vector<subject_attribute> attrs;
-    std::string current;
-    bool escaped = false;
-    auto flush = [&]() -> reason {
-        const auto eq = current.find('=');
-        auto trim = [](std::string s) {
-            const auto b = s.find_first_not_of(" \t");
-            const auto e = s.find_last_not_of(" \t");
-            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-        };
-        std::string type = eq == std::string::npos ? std::string() : trim(current.substr(0, eq));
-        std::string value = eq == std::string::npos ? std::string() : trim(current.substr(eq + 1));
-        if (type.empty() || value.empty())
-            return "subject " + quoted(v) + " is not TYPE=value,TYPE=value (at " + quoted(current) + ")";
-        attrs.push_back({std::move(type), std::move(value)});
-        current.clear();
-        return std::nullopt;
-    };
-    for (char c : v) {
-        if (escaped) {
-            current += c;
-            escaped = false;
-        } else if (c == '\\') {
-            escaped = true;
-        } else if (c == ',') {
-            if (auto r = flush())
-                return r;
-        } else {
-            current += c;
-        }
-    }
-    if (escaped)
-        return "subject " + quoted(v) + " ends with a lone backslash";
-    if (auto r = flush())
-        return r;
-    o.subject = std::move(attrs);
+    std::string why;
+    auto attrs = scep::parse_dn_text(v, why);
+    if (!attrs)
+        return "subject " + quoted(v) + " is " + why;
+    o.subject.clear();
+    for (auto& a : *attrs)
+        o.subject.push_back({std::move(a.type), std::move(a.value)});
     return std::nullopt;
 }
 
@@ -190,6 +183,7 @@ reason set_subject(options& o, std::string_view v)
     [](options& o, std::string_view v) { return set_string(o.field, v); },                                             \
         [](const options& o) { return !o.field.empty(); }
 #define ASCEP_OPTIONAL(field) [](const options& o) { return o.field.has_value(); }
+#define ASCEP_STRING_SET(field) [](const options& o) { return !o.field.empty(); }
 
 const option_spec table[] = {
     // every network operation (sscep's "all" row)
@@ -229,7 +223,7 @@ const option_spec table[] = {
     {id_insecure, 0, "insecure", "", network_ops, "TLS: do NOT verify the https:// server (warns on every run)",
      ASCEP_FLAG(insecure)},
     {id_method, 0, "method", "GET|POST",
-     bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl),
+     bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
      "send PKIOperation by GET or POST, whatever GetCACaps says",
      [](options& o, std::string_view v) -> reason {
          if (v == "GET" || v == "get")
@@ -241,19 +235,21 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_OPTIONAL(post)},
-    {id_json, 0, "json", "", all_ops, "print one JSON result object on stdout", ASCEP_FLAG(json)},
+    {id_json, 0, "json", "", all_ops & ~fleet_op, "print one JSON result object on stdout", ASCEP_FLAG(json)},
     {'h', 'h', "help", "", all_ops, "print this operation's usage", ASCEP_FLAG(help)},
 
     // getcaps, getca, getnextca
-    {'i', 'i', "ca-ident", "IDENT", bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca),
+    {'i', 'i', "ca-ident", "IDENT",
+     bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca) | fleet_op,
      "CA identifier (message= parameter)", ASCEP_STRING(ca_identifier)},
     {'F', 'F', "fingerprint", "ALG", bit(operation::getca) | bit(operation::getnextca),
      "fingerprint algorithm: md5 (default), sha1, sha224, sha256, sha384, sha512",
      [](options& o, std::string_view v) { return set_digest(o.fingerprint, v); }, ASCEP_OPTIONAL(fingerprint)},
     {'C', 'C', "chain-out", "FILE", bit(operation::getnextca), "write the next CA chain to FILE",
      ASCEP_STRING(chain_out)},
-    {'w', 'w', "out", "FILE", bit(operation::getnextca) | bit(operation::getcert) | bit(operation::getcrl),
-     "write the result (getnextca: signer certificate; getcert: certificate; getcrl: CRL) to FILE",
+    {'w', 'w', "out", "FILE", bit(operation::getnextca) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
+     "write the result (getnextca: signer certificate; getcert: certificate; getcrl: CRL) to FILE; fleet: the "
+     "output directory",
      ASCEP_STRING(out)},
 
     // enroll, getcert, getcrl, inspect
@@ -272,11 +268,11 @@ const option_spec table[] = {
      ASCEP_STRING(enc_cert)},
     {'L', 'L', "self-signed-out", "FILE", bit(operation::enroll), "write the self-signed certificate to FILE",
      ASCEP_STRING(self_signed_out)},
-    {'t', 't', "poll-interval", "SECS", bit(operation::enroll), "poll every SECS seconds while PENDING (default 300)",
+    {'t', 't', "poll-interval", "SECS", bit(operation::enroll) | fleet_op, "poll every SECS seconds while PENDING (default 300)",
      [](options& o, std::string_view v) { return set_seconds(o.poll_interval, v, 1); }, ASCEP_OPTIONAL(poll_interval)},
-    {'T', 'T', "max-poll-time", "SECS", bit(operation::enroll), "stop polling after SECS seconds (default 28800)",
+    {'T', 'T', "max-poll-time", "SECS", bit(operation::enroll) | fleet_op, "stop polling after SECS seconds (default 28800)",
      [](options& o, std::string_view v) { return set_seconds(o.max_poll_time, v, 0); }, ASCEP_OPTIONAL(max_poll_time)},
-    {'n', 'n', "max-poll-count", "N", bit(operation::enroll), "stop polling after N polls (default 256)",
+    {'n', 'n', "max-poll-count", "N", bit(operation::enroll) | fleet_op, "stop polling after N polls (default 256)",
      [](options& o, std::string_view v) -> reason {
          std::uint64_t n = 0;
          if (auto r = parse_unsigned(v, 0, std::numeric_limits<std::uint32_t>::max(), n))
@@ -309,11 +305,11 @@ const option_spec table[] = {
     {id_email, 0, "email", "ADDRESS", bit(operation::mkrequest), "subjectAltName email address (also -email)",
      [](options& o, std::string_view v) { return add_alt_name(o, alt_name::kind::email, v); },
      [](const options& o) { return !o.alt_names.empty(); }},
-    {id_challenge, 0, "challenge", "PASSWORD", bit(operation::mkrequest),
+    {id_challenge, 0, "challenge", "PASSWORD", bit(operation::mkrequest) | fleet_op,
      "challenge password (same as the positional argument)", ASCEP_STRING(challenge)},
     {id_subject, 0, "subject", "DN", bit(operation::mkrequest), "subject, e.g. \"CN=gw1,O=Example\" (default CN=NAME)",
      set_subject, [](const options& o) { return !o.subject.empty(); }},
-    {id_bits, 0, "bits", "N", bit(operation::mkrequest), "RSA key size (default 2048)",
+    {id_bits, 0, "bits", "N", bit(operation::mkrequest) | fleet_op, "RSA key size (default 2048)",
      [](options& o, std::string_view v) -> reason {
          std::uint64_t n = 0;
          if (auto r = parse_unsigned(v, min_key_bits, max_key_bits, n))
@@ -322,6 +318,61 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_OPTIONAL(key_bits)},
+    // fleet
+    {id_manifest, 0, "manifest", "FILE", fleet_op, "the devices: CSV with columns id,subject,dns,ip,email,challenge,key",
+     ASCEP_STRING(manifest)},
+    {id_ca_fingerprint, 0, "ca-fingerprint", "SHA256", fleet_op,
+     "trust the CA from GetCACert only if its certificate has this SHA-256 fingerprint",
+     [](options& o, std::string_view v) -> reason {
+         std::size_t digits = 0;
+         for (char c : v) {
+             if (std::isxdigit(static_cast<unsigned char>(c)))
+                 ++digits;
+             else if (c != ':' && c != ' ')
+                 return quoted(v) + " is not a hex fingerprint";
+         }
+         if (digits != 64)
+             return quoted(v) + " is not a SHA-256 fingerprint (64 hex digits)";
+         o.ca_fingerprint = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(ca_fingerprint)},
+    {id_concurrency, 0, "concurrency", "N", fleet_op, "at most N requests in flight (default 16)",
+     [](options& o, std::string_view v) { return set_count(o.concurrency, v, 1, 100000); }, ASCEP_OPTIONAL(concurrency)},
+    {id_rate, 0, "rate", "R", fleet_op, "start at most R requests per second (default: no limit)",
+     [](options& o, std::string_view v) -> reason {
+         double r = 0;
+         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), r);
+         if (v.empty() || ec != std::errc() || end != v.data() + v.size() || !(r > 0) || r > 1e6)
+             return quoted(v) + " is not a rate (requests per second, > 0)";
+         o.rate = r;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(rate)},
+    {id_crypto_threads, 0, "crypto-threads", "N", fleet_op, "key generation threads (default: one per core)",
+     [](options& o, std::string_view v) { return set_count(o.crypto_threads, v, 1, 1024); },
+     ASCEP_OPTIONAL(crypto_threads)},
+    {id_retries, 0, "retries", "N", fleet_op,
+     "retry refused connections, timeouts and HTTP 5xx N times per device, with backoff (default 5)",
+     [](options& o, std::string_view v) { return set_count(o.retries, v, 0, 1000); }, ASCEP_OPTIONAL(retries)},
+    {id_retry_failures, 0, "retry-failures", "N", fleet_op,
+     "answer a FAILURE reply with a fresh request up to N times (default 0)",
+     [](options& o, std::string_view v) { return set_count(o.retry_failures, v, 0, 1000); },
+     ASCEP_OPTIONAL(retry_failures)},
+    {id_retry_failed, 0, "retry-failed", "", fleet_op, "try again the devices an earlier run left failed",
+     ASCEP_FLAG(retry_failed)},
+    {id_jsonl, 0, "jsonl", "", fleet_op, "print one JSON object per device event on stdout", ASCEP_FLAG(jsonl)},
+    {id_report, 0, "report", "FILE", fleet_op, "write a JSON summary of the run to FILE", ASCEP_STRING(report_file)},
+    {id_progress, 0, "progress", "auto|plain|none", fleet_op,
+     "progress line: in place on a terminal (auto), a line every few seconds (plain), or none",
+     [](options& o, std::string_view v) -> reason {
+         if (v != "auto" && v != "plain" && v != "none")
+             return quoted(v) + " is not auto, plain or none";
+         o.progress = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(progress)},
+
     {id_prefix, 0, "prefix", "PREFIX", bit(operation::mkrequest), "write PREFIX.key and PREFIX.csr (default local)",
      ASCEP_STRING(prefix)},
 };
@@ -329,6 +380,7 @@ const option_spec table[] = {
 #undef ASCEP_FLAG
 #undef ASCEP_STRING
 #undef ASCEP_OPTIONAL
+#undef ASCEP_STRING_SET
 
 const option_spec* find_short(char c) noexcept
 {
@@ -397,7 +449,7 @@ constexpr operation_name operation_names[] = {
     {operation::getcrl, "getcrl", "get the CRL for our certificate"},
     {operation::mkrequest, "mkrequest", "make a key and a certificate request"},
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
-    {operation::fleet, "fleet", "enroll many devices (not implemented yet)"},
+    {operation::fleet, "fleet", "enroll every device of a manifest, concurrently and resumably"},
 };
 
 void strip_leading_zeros(std::vector<std::uint8_t>& v)
@@ -553,9 +605,6 @@ std::string option_error_prefix(std::string_view spelled)
 
 result<void> apply(options& o, const option_spec& spec, std::string_view spelled, std::string_view value)
 {
-    if (o.op == operation::fleet)
-        return usage_error("option " + std::string(spelled)
-                           + " is not accepted: fleet takes no options yet (fleet mode is not implemented)");
     if (!spec.valid_for(o.op))
         return usage_error("option " + std::string(spelled) + " is not valid for " + std::string(name_of(o.op)));
     if (auto why = spec.set(o, value))
@@ -681,8 +730,6 @@ result<void> finalize(options& o)
     const std::string op = std::string(name_of(o.op));
     auto missing = [&op](std::string_view what) { return usage_error(op + ": missing " + std::string(what)); };
 
-    if (o.op == operation::fleet)
-        return usage_error("fleet is not implemented yet (fleet mode and its options come in a later version)");
 
     // enroll -m writes the request and sends nothing: no URL, no -l needed.
     const bool sends = !(o.op == operation::enroll && !o.request_out.empty());
@@ -751,6 +798,13 @@ result<void> finalize(options& o)
             return usage_error(op + ": -l needs -k (the private key) to decrypt");
         break;
     case operation::fleet:
+        if (o.manifest.empty())
+            return missing("device manifest (--manifest)");
+        if (o.out.empty())
+            return missing("output directory (--out)");
+        if (o.ca_cert.empty() && o.ca_fingerprint.empty())
+            return usage_error(op + ": say which CA to trust: -c FILE (its certificate, e.g. from getca) or "
+                                    "--ca-fingerprint SHA256 (then GetCACert fetches it and must match)");
         break;
     }
 
@@ -758,7 +812,7 @@ result<void> finalize(options& o)
         o.verbose = true;
     if ((o.op == operation::getca || o.op == operation::getnextca) && !o.fingerprint)
         o.fingerprint = asn1::digest_algorithm::md5;
-    if (o.op == operation::enroll) {
+    if (o.op == operation::enroll || o.op == operation::fleet) {
         if (!o.poll_interval)
             o.poll_interval = default_poll_interval;
         if (!o.max_poll_time)
@@ -766,7 +820,7 @@ result<void> finalize(options& o)
         if (!o.max_poll_count)
             o.max_poll_count = default_max_poll_count;
     }
-    if (o.op == operation::mkrequest) {
+    if (o.op == operation::mkrequest || o.op == operation::fleet) {
         if (!o.key_bits)
             o.key_bits = default_key_bits;
         if (o.prefix.empty())

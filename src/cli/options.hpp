@@ -141,6 +141,19 @@ struct options {
     std::optional<unsigned> key_bits;         ///< --bits; defaulted
     std::string prefix;                       ///< --prefix; defaulted ("local": local.key, local.csr)
 
+    // --- fleet (also -u, -c, -i, -E, -S, -t, -T, -n, --bits, --challenge, -w/--out DIR) ---
+    std::string manifest;       ///< --manifest CSV
+    std::string ca_fingerprint; ///< --ca-fingerprint SHA-256 hex
+    std::optional<unsigned> concurrency;    ///< --concurrency N requests in flight
+    std::optional<double> rate;             ///< --rate R requests started per second
+    std::optional<unsigned> crypto_threads; ///< --crypto-threads N
+    std::optional<unsigned> retries;        ///< --retries N (transient errors)
+    std::optional<unsigned> retry_failures; ///< --retry-failures N (FAILURE replies)
+    bool retry_failed = false;              ///< --retry-failed
+    bool jsonl = false;                     ///< --jsonl
+    std::string report_file;                ///< --report FILE
+    std::string progress;                   ///< --progress auto|plain|none
+
     // --- inspect ---
     std::string input_file; ///< the positional FILE
 };

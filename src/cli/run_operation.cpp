@@ -28,8 +28,6 @@ int run_operation(const options& opts)
         return run_mkrequest(opts, out);
     case operation::inspect:
         return run_inspect(opts, out);
-    case operation::fleet:
-        return out.finish(failure{outcome::general_error, "fleet mode is not part of this build yet"});
     default:
         break;
     }
@@ -39,6 +37,8 @@ int run_operation(const options& opts)
         if (auto bad = check_network_options(opts))
             return out.finish(*bad);
     }
+    if (opts.op == operation::fleet)
+        return run_fleet(opts, out);
     session s(opts, out);
     switch (opts.op) {
     case operation::getcaps: return run_getcaps(s);

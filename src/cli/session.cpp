@@ -1,6 +1,7 @@
 #include "cli/session.hpp"
 
 #include "cli/files.hpp"
+#include "engine/client_impl.hpp"
 #include "transport/proxy_env.hpp"
 
 #include <botan/hash.h>
@@ -16,24 +17,19 @@ namespace {
 // -p (or the config file's Proxy) wins over the environment; NO_PROXY applies
 // to both, as in curl. Problems with the environment are warnings: the
 // variable is ignored and the request goes direct.
-transport::client_options client_options_for(const options& opts, reporter& out)
+std::unique_ptr<ascep::client::impl> client_for(boost::asio::any_io_executor ex, const options& opts, reporter& out)
 {
-    transport::client_options o;
     const auto env = transport::read_proxy_environment([](const char* name) { return std::getenv(name); });
+    const auto settings = client_options_of(opts);
+    auto o = engine::transport_options_for(settings, env);
     const auto target = transport::parse_url(opts.url);
     const bool https = target && target->scheme == transport::scheme::https;
-    if (!opts.proxy.empty()) {
-        if (auto p = transport::parse_proxy(opts.proxy))
-            o.proxy = *p;
-    } else {
-        o.http_proxy = env.http;
-        o.https_proxy = env.https;
+    if (opts.proxy.empty()) {
         for (const auto& problem : env.problems)
             if (problem.starts_with(https ? "https_proxy" : "http_proxy") ||
                 problem.starts_with(https ? "HTTPS_PROXY" : "HTTP_PROXY"))
                 out.warn(problem + " (ignored)");
     }
-    o.no_proxy = env.no_proxy;
     if (target) {
         const auto* via = transport::select_proxy(*target, o.proxy, o.http_proxy, o.https_proxy, o.no_proxy);
         const auto& source = !opts.proxy.empty() ? std::string("-p") : https ? env.https_source : env.http_source;
@@ -44,22 +40,10 @@ transport::client_options client_options_for(const options& opts, reporter& out)
             out.verbose("not using proxy " + (*wanted)->authority() + " for " + target->host + " (" +
                         env.no_proxy_source + ")");
     }
-    if (opts.connect_retry)
-        o.connect_retry = *opts.connect_retry;
-    if (opts.timeout) {
-        // The whole exchange gets SECS; no step may take longer than that.
-        auto& t = o.timeouts;
-        t.operation = *opts.timeout;
-        for (auto* step : {&t.resolve, &t.connect, &t.handshake, &t.write, &t.read})
-            *step = std::min<std::chrono::milliseconds>(*step, *opts.timeout);
-    }
-    o.tls.ca_file = opts.tls_ca_file;
-    o.tls.ca_path = opts.tls_ca_path;
-    o.tls.insecure = opts.insecure;
     if (opts.insecure)
         out.warn("--insecure: the https:// server's certificate and host name are NOT verified; anyone on the "
                  "network path can read and change this exchange");
-    return o;
+    return std::make_unique<ascep::client::impl>(ex, std::move(o), settings);
 }
 
 std::string upper(std::string_view s)
@@ -72,12 +56,25 @@ std::string upper(std::string_view s)
 } // namespace
 
 session::session(const options& o, reporter& r)
-    : opts(o), out(r), http(ioc.get_executor(), client_options_for(o, r))
+    : opts(o), out(r), client(client_for(ioc.get_executor(), o, r)), ep(client.internals().ep)
 {
-    ep.http = &http;
-    ep.url = opts.url;
+}
+
+ascep::client_options client_options_of(const options& opts)
+{
+    ascep::client_options c;
+    c.url = opts.url;
     for (const auto& q : opts.query)
-        ep.extra_params.emplace_back(q.name, q.value);
+        c.query.emplace_back(q.name, q.value);
+    c.proxy = opts.proxy;
+    c.tls_ca_file = opts.tls_ca_file;
+    c.tls_ca_path = opts.tls_ca_path;
+    c.insecure = opts.insecure;
+    if (opts.timeout)
+        c.timeout = *opts.timeout;
+    if (opts.connect_retry)
+        c.connect_retry = *opts.connect_retry;
+    return c;
 }
 
 failure session::failure_of(const boost::system::error_code& ec, const std::string& what,
@@ -86,7 +83,7 @@ failure session::failure_of(const boost::system::error_code& ec, const std::stri
     return {outcome_of(ec), what + ": " + transport::describe(ec, d)};
 }
 
-file_result<scep::ca_roles> session::load_ca_roles() const
+file_result<std::vector<Botan::X509_Certificate>> session::load_ca_chain() const
 {
     std::vector<Botan::X509_Certificate> chain;
     if (file_exists(opts.ca_cert)) {
@@ -108,7 +105,15 @@ file_result<scep::ca_roles> session::load_ca_roles() const
     }
     if (chain.empty())
         return file_failure("cannot read CA certificate (-c) " + opts.ca_cert + " (nor " + opts.ca_cert + "-0, ...)");
-    auto roles = scep::select_ca_roles(chain);
+    return chain;
+}
+
+file_result<scep::ca_roles> session::load_ca_roles() const
+{
+    auto chain = load_ca_chain();
+    if (!chain)
+        return chain.error();
+    auto roles = scep::select_ca_roles(*chain);
     if (!roles)
         return file_failure("no usable CA certificate in " + opts.ca_cert);
     if (!opts.enc_cert.empty()) {

@@ -5,6 +5,7 @@
 #include "cli/failure.hpp"
 #include "cli/options.hpp"
 #include "cli/reporter.hpp"
+#include "ascep/client.hpp"
 #include "engine/endpoint.hpp"
 #include "scep/ca_certs.hpp"
 
@@ -26,8 +27,10 @@ public:
     const options& opts;
     reporter& out;
     boost::asio::io_context ioc;
-    transport::http_client http;
-    engine::endpoint ep;
+    /// The CA connection (library API); `ep` is its endpoint for the SCEP
+    /// operations the library does not wrap.
+    ascep::client client;
+    engine::endpoint& ep;
     Botan::AutoSeeded_RNG rng;
     transport::diagnostics diag;
 
@@ -62,7 +65,12 @@ public:
     /// The CA certificates for -c (and its -0, -1, ... siblings), with the
     /// roles picked by key usage; -e overrides the encryption certificate.
     file_result<scep::ca_roles> load_ca_roles() const;
+    /// The certificates of -c and its -0, -1, ... siblings, in that order.
+    file_result<std::vector<Botan::X509_Certificate>> load_ca_chain() const;
 };
+
+/// The library's client settings for the command line's options.
+ascep::client_options client_options_of(const options& opts);
 
 /// A certificate's fingerprint as sscep prints it: "SHA256 fingerprint: AB:CD:..".
 std::string fingerprint_line(const Botan::X509_Certificate& cert, asn1::digest_algorithm alg);

@@ -11,6 +11,8 @@
 
 namespace ascep::engine {
 
+class request_limiter;
+
 struct endpoint {
     /// Must outlive every operation started on this endpoint.
     transport::http_client* http = nullptr;
@@ -18,6 +20,9 @@ struct endpoint {
     std::string url;
     /// -M name=value pairs, appended to every request's query.
     std::vector<std::pair<std::string, std::string>> extra_params;
+    /// When set, every request waits for a permit from it (fleet mode's
+    /// --concurrency and --rate). Must outlive every operation.
+    request_limiter* limiter = nullptr;
 };
 
 /// `url?operation=OP[&message=MSG][&extra...]`, every value percent-escaped

@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <tuple>
+
 namespace ascep::engine {
 
 namespace asio = boost::asio;
@@ -18,6 +20,7 @@ asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_pa
     enroll_outcome out;
     scep::enroll_fsm fsm(std::move(params), rng);
     asio::steady_timer timer(co_await asio::this_coro::executor);
+    unsigned sent = 0;
 
     scep::enroll_action action = fsm.resume(scep::started{}, std::chrono::system_clock::now());
     while (!std::holds_alternative<scep::finished>(action)) {
@@ -25,6 +28,7 @@ asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_pa
             if (observer)
                 observer->on_send(*send);
             const unsigned attempt = send->attempt;
+            sent = attempt;
             auto reply = co_await async_pki_operation(ep, use_post, std::move(send->body), out.diag);
             if (!reply) {
                 scep::enroll_result failed;
@@ -37,14 +41,20 @@ asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_pa
             continue;
         }
         const auto wait = std::get<scep::wait_for>(action);
-        if (observer)
-            observer->on_pending(wait);
-        timer.expires_after(wait.delay);
-        const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        const bool go_on = observer == nullptr || observer->on_pending(wait);
+        boost::system::error_code ec = errc::cancelled;
+        if (go_on) {
+            timer.expires_after(wait.delay);
+            std::tie(ec) = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
         if (ec) {
-            scep::enroll_result cancelled;
-            cancelled.error = errc::cancelled;
-            action = scep::finished{std::move(cancelled)};
+            // Stopped while PENDING: the CA still holds the request; a later
+            // run resumes it with CertPoll.
+            scep::enroll_result stopped;
+            stopped.error = errc::cancelled;
+            stopped.status = scep::pki_status::pending;
+            stopped.messages_sent = sent;
+            action = scep::finished{std::move(stopped)};
         } else {
             action = fsm.resume(scep::timer_expired{}, std::chrono::system_clock::now());
         }

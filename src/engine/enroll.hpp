@@ -17,8 +17,9 @@ public:
     virtual ~enroll_observer() = default;
     /// About to send message number `attempt` (1: the request, 2..: CertPolls).
     virtual void on_send(const scep::send_message& msg) = 0;
-    /// The CA said PENDING; the next poll is `next.delay` away.
-    virtual void on_pending(const scep::wait_for& next) = 0;
+    /// The CA said PENDING; the next poll is `next.delay` away. false: stop
+    /// now, with status pending and error errc::cancelled.
+    virtual bool on_pending(const scep::wait_for& next) = 0;
 };
 
 struct enroll_outcome {

@@ -1,6 +1,7 @@
 #include "engine/operations.hpp"
 
 #include "engine/error.hpp"
+#include "engine/request_limiter.hpp"
 #include "scep/ca_certs.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -28,13 +29,29 @@ std::string media_type(std::string_view content_type)
     return out;
 }
 
+/// Every request goes through here: it holds a limiter permit, when the
+/// endpoint has a limiter, for exactly as long as the exchange runs.
+asio::awaitable<boost::system::result<transport::response>> async_send(const endpoint& ep, transport::request req,
+                                                                       transport::diagnostics& diag)
+{
+    request_limiter::permit held;
+    if (ep.limiter != nullptr) {
+        auto p = co_await ep.limiter->async_acquire();
+        if (!p)
+            co_return p.error();
+        held = std::move(*p);
+    }
+    auto resp = co_await ep.http->async_request(std::move(req), diag);
+    co_return resp;
+}
+
 asio::awaitable<boost::system::result<transport::response>> async_get(const endpoint& ep, std::string url,
                                                                       transport::diagnostics& diag)
 {
     transport::request req;
     req.method = transport::http_method::get;
     req.url = std::move(url);
-    auto resp = co_await ep.http->async_request(std::move(req), diag);
+    auto resp = co_await async_send(ep, std::move(req), diag);
     co_return resp;
 }
 
@@ -91,7 +108,7 @@ asio::awaitable<boost::system::result<bytes>> async_pki_operation(const endpoint
         // Standard base64 (not base64url), percent-escaped by operation_url.
         req.url = operation_url(ep, "PKIOperation", Botan::base64_encode(message.data(), message.size()));
     }
-    auto resp = co_await ep.http->async_request(std::move(req), diag);
+    auto resp = co_await async_send(ep, std::move(req), diag);
     if (!resp)
         co_return resp.error();
     if (media_type(resp->content_type) != pki_message_type) {

@@ -153,10 +153,11 @@ struct on_first_pending : engine::enroll_observer {
     std::function<void()> action;
     unsigned pendings = 0;
     void on_send(const scep::send_message&) override {}
-    void on_pending(const scep::wait_for&) override
+    bool on_pending(const scep::wait_for&) override
     {
         if (pendings++ == 0 && action)
             action();
+        return true;
     }
 };
 

@@ -1,0 +1,68 @@
+// fleet: the command line's face of fleet::run_fleet (src/fleet).
+#include "cli/local_operations.hpp"
+#include "cli/session.hpp"
+#include "fleet/runner.hpp"
+
+namespace ascep::cli {
+namespace {
+
+fleet::fleet_settings settings_of(const options& opts)
+{
+    fleet::fleet_settings s;
+    s.manifest = opts.manifest;
+    s.out_dir = opts.out;
+    s.client = client_options_of(opts);
+    s.client.max_in_flight = opts.concurrency.value_or(16);
+    s.client.max_rate = opts.rate.value_or(0);
+    s.ca_cert_file = opts.ca_cert;
+    s.ca_identifier = opts.ca_identifier;
+    s.ca_fingerprint = opts.ca_fingerprint;
+    if (opts.cipher)
+        s.cipher = std::string(asn1::cli_name(*opts.cipher));
+    if (opts.digest)
+        s.digest = std::string(asn1::cli_name(*opts.digest));
+    s.use_post = opts.post;
+    s.poll_interval = *opts.poll_interval;
+    s.max_poll_time = *opts.max_poll_time;
+    s.max_poll_count = *opts.max_poll_count;
+    s.key_bits = *opts.key_bits;
+    s.crypto_threads = opts.crypto_threads.value_or(0);
+    s.challenge = opts.challenge;
+    s.retries = opts.retries.value_or(5);
+    s.retry_failures = opts.retry_failures.value_or(0);
+    s.retry_failed = opts.retry_failed;
+    s.jsonl = opts.jsonl;
+    s.report_file = opts.report_file;
+    s.progress = opts.progress == "none"    ? fleet::progress_style::none
+                 : opts.progress == "plain" ? fleet::progress_style::plain
+                                            : fleet::progress_style::automatic;
+    s.verbose = opts.verbose;
+    return s;
+}
+
+outcome outcome_of_setup(const fleet::setup_failure& f)
+{
+    switch (f.what) {
+    case fleet::setup_failure::kind::usage: return outcome::general_error;
+    case fleet::setup_failure::kind::file: return outcome::file_error;
+    case fleet::setup_failure::kind::network: return outcome_of(f.error);
+    case fleet::setup_failure::kind::untrusted: return outcome::pkcs7_error;
+    }
+    return outcome::general_error;
+}
+
+} // namespace
+
+int run_fleet(const options& opts, reporter& out)
+{
+    const auto settings = settings_of(opts);
+    if (opts.insecure)
+        out.warn("--insecure: the https:// server's certificate and host name are NOT verified; anyone on the "
+                 "network path can read and change this exchange");
+    const auto result = fleet::run_fleet(settings);
+    if (result.failure)
+        return out.finish(failure{outcome_of_setup(*result.failure), result.failure->text});
+    return result.exit_code;
+}
+
+} // namespace ascep::cli

@@ -1,0 +1,234 @@
+// ascep::prepare_enrollment and ascep::async_enroll (include/ascep/enroll.hpp):
+// the public face of scep::enroll_fsm run by engine::async_enroll.
+#include "ascep/enroll.hpp"
+
+#include "engine/client_impl.hpp"
+#include "engine/enroll.hpp"
+#include "engine/error.hpp"
+#include "scep/ca_certs.hpp"
+#include "scep/query.hpp"
+#include "scep/self_signed.hpp"
+#include "scep/transaction_id.hpp"
+
+#include <botan/data_src.h>
+#include <botan/pkcs10.h>
+
+namespace ascep {
+
+namespace asio = boost::asio;
+
+struct enroll_plan::state {
+    scep::enroll_params params;
+    std::vector<std::string> warnings;
+};
+
+const std::string& enroll_plan::transaction_id() const { return state_->params.transaction_id; }
+const Botan::X509_Certificate& enroll_plan::signer_certificate() const { return state_->params.signer_cert; }
+std::string enroll_plan::cipher() const { return std::string(asn1::cli_name(state_->params.algorithms.cipher)); }
+std::string enroll_plan::digest() const { return std::string(asn1::cli_name(state_->params.algorithms.digest)); }
+bool enroll_plan::use_post() const { return state_->params.algorithms.use_post; }
+bool enroll_plan::renewal() const { return state_->params.type == scep::message_type::renewal_req; }
+const std::vector<std::string>& enroll_plan::warnings() const { return state_->warnings; }
+
+namespace {
+
+std::optional<Botan::PKCS10_Request> decode_csr(const std::vector<std::uint8_t>& der)
+{
+    try {
+        Botan::DataSource_Memory src(der);
+        return Botan::PKCS10_Request(src);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+bool same_key(const Botan::Public_Key& a, const Botan::Public_Key& b)
+{
+    return a.algo_name() == b.algo_name() && a.public_key_bits() == b.public_key_bits();
+}
+
+/// Trying again later may help: the server was unreachable, slow, overloaded
+/// or closed on us. Not: TLS trust, proxy credentials, redirects, bad replies.
+bool is_transient(const boost::system::error_code& ec, const transport::diagnostics& diag)
+{
+    using transport::errc;
+    if (ec.category() != transport::error_category())
+        return false;
+    switch (static_cast<errc>(ec.value())) {
+    case errc::resolve_failed:
+    case errc::connect_failed:
+    case errc::resolve_timeout:
+    case errc::connect_timeout:
+    case errc::write_timeout:
+    case errc::read_timeout:
+    case errc::operation_timeout:
+    case errc::handshake_timeout:
+    case errc::connection_closed:
+        return true;
+    case errc::http_status:
+        return diag.http_status >= 500;
+    default:
+        return false;
+    }
+}
+
+/// Passes the engine's events on to the caller's observer.
+class observer_adapter final : public engine::enroll_observer {
+public:
+    explicit observer_adapter(ascep::enroll_observer* to) : to_(to) {}
+    void on_send(const scep::send_message& msg) override
+    {
+        if (to_)
+            to_->on_send(msg.attempt, msg.type == scep::message_type::cert_poll);
+    }
+    bool on_pending(const scep::wait_for& next) override { return to_ == nullptr || to_->on_pending(next.delay); }
+
+private:
+    ascep::enroll_observer* to_;
+};
+
+} // namespace
+
+std::optional<enroll_plan> prepare_enrollment(const enroll_request& request, Botan::RandomNumberGenerator& rng,
+                                              std::string& why)
+{
+    if (!request.key) {
+        why = "no private key";
+        return std::nullopt;
+    }
+    auto csr = decode_csr(request.csr);
+    if (!csr) {
+        why = "the certificate request is not a PKCS#10 request";
+        return std::nullopt;
+    }
+    const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key()); // Botan 2: caller owns it
+    if (!same_key(*csr_key, *request.key)) {
+        why = "the certificate request is not for the private key";
+        return std::nullopt;
+    }
+
+    auto st = std::make_shared<enroll_plan::state>();
+    auto& p = st->params;
+    const bool renewal = request.old_cert.has_value();
+    if (renewal != (request.old_key != nullptr)) {
+        why = "renewal needs both the old certificate and its key";
+        return std::nullopt;
+    }
+    p.signer_key = renewal ? request.old_key : request.key;
+    if (renewal) {
+        if (request.old_cert->subject_public_key_bitstring() != p.signer_key->public_key_bits()) {
+            why = "the old certificate is not for the old key";
+            return std::nullopt;
+        }
+        p.signer_cert = *request.old_cert;
+    } else if (request.self_signed &&
+               request.self_signed->subject_public_key_bitstring() == p.signer_key->public_key_bits()) {
+        p.signer_cert = *request.self_signed;
+    } else {
+        try {
+            p.signer_cert = scep::make_self_signed(*p.signer_key, csr->subject_dn(), std::chrono::system_clock::now(), rng);
+        } catch (const std::exception& e) {
+            why = std::string("cannot make the self-signed certificate: ") + e.what();
+            return std::nullopt;
+        }
+    }
+
+    auto roles = scep::select_ca_roles(request.ca_certificates);
+    if (!roles) {
+        why = "no usable CA certificate";
+        return std::nullopt;
+    }
+    if (request.encryption_cert)
+        roles->encryption = *request.encryption_cert;
+
+    scep::algorithm_overrides forced;
+    if (!request.cipher.empty()) {
+        forced.cipher = asn1::parse_cipher_name(request.cipher);
+        if (!forced.cipher) {
+            why = "unknown cipher '" + request.cipher + "'";
+            return std::nullopt;
+        }
+    }
+    if (!request.digest.empty()) {
+        forced.digest = asn1::parse_digest_name(request.digest);
+        if (!forced.digest) {
+            why = "unknown digest '" + request.digest + "'";
+            return std::nullopt;
+        }
+    }
+    const scep::ca_caps caps{request.capabilities};
+    p.algorithms = scep::choose_algorithms(caps, forced);
+    if (request.use_post)
+        p.algorithms.use_post = *request.use_post;
+    st->warnings = p.algorithms.warnings;
+
+    p.type = renewal && caps.renewal() ? scep::message_type::renewal_req : scep::message_type::pkcs_req;
+    p.csr = request.csr;
+    p.subject = csr->subject_dn();
+    p.csr_key = request.key;
+    p.ca_cert = roles->ca;
+    p.recipients = {roles->encryption};
+    p.trusted_signers = roles->signers;
+    p.transaction_id = scep::transaction_id_for(*request.key);
+    p.polling = {request.poll_interval, request.max_poll_time, request.max_poll_count};
+    p.resume = request.resume;
+    return enroll_plan(std::move(st));
+}
+
+std::optional<std::vector<std::uint8_t>> make_request_message(const enroll_plan& plan,
+                                                              Botan::RandomNumberGenerator& rng, std::string& why)
+{
+    const auto& p = plan.internals().params;
+    const scep::query_context ctx{{*p.signer_key, p.signer_cert}, p.recipients, p.algorithms, p.transaction_id,
+                                  std::chrono::system_clock::now()};
+    auto msg = scep::make_request(p.type, p.csr, ctx, rng);
+    if (!msg) {
+        why = msg.error().message();
+        return std::nullopt;
+    }
+    return std::move(msg->body);
+}
+
+asio::awaitable<enroll_result> async_enroll(client& c, enroll_plan plan, Botan::RandomNumberGenerator& rng,
+                                            enroll_observer* observer)
+{
+    observer_adapter adapter(observer);
+    const auto& params = plan.internals().params;
+    auto outcome = co_await engine::async_enroll(c.internals().ep, params, params.algorithms.use_post, rng, &adapter);
+    auto& r = outcome.result;
+
+    enroll_result out;
+    out.messages_sent = r.messages_sent;
+    if (r.error == engine::errc::cancelled && r.status == scep::pki_status::pending) {
+        out.status = enroll_status::pending;
+        out.error = call_error{r.error, "stopped while PENDING"};
+        co_return out;
+    }
+    if (r.error) {
+        out.status = enroll_status::error;
+        out.error = engine::make_call_error(r.error, outcome.diag);
+        out.transient = is_transient(r.error, outcome.diag);
+        co_return out;
+    }
+    switch (r.status) {
+    case scep::pki_status::success:
+        out.status = enroll_status::issued;
+        out.certificate = std::move(r.certificate);
+        out.chain = std::move(r.chain);
+        break;
+    case scep::pki_status::pending:
+        out.status = enroll_status::pending;
+        break;
+    case scep::pki_status::failure:
+        out.status = enroll_status::rejected;
+        if (r.fail_info) {
+            out.fail_info = static_cast<int>(*r.fail_info);
+            out.fail_info_name = std::string(scep::name(*r.fail_info));
+        }
+        out.fail_info_text = std::move(r.fail_info_text);
+        break;
+    }
+    co_return out;
+}
+
+} // namespace ascep

@@ -1,0 +1,195 @@
+#include "fleet/device_files.hpp"
+
+#include "io/durable_file.hpp"
+#include "scep/csr.hpp"
+
+#include <botan/auto_rng.h>
+#include <botan/data_src.h>
+#include <botan/pkcs10.h>
+#include <botan/pkcs8.h>
+#include <botan/rsa.h>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ascep::fleet {
+namespace {
+
+constexpr std::size_t max_file = 1024 * 1024;
+
+/// Each worker thread has its own generator: AutoSeeded_RNG is not thread-safe.
+Botan::RandomNumberGenerator& thread_rng()
+{
+    thread_local Botan::AutoSeeded_RNG rng;
+    return rng;
+}
+
+std::string read_text(const std::string& path, std::string& why)
+{
+    std::vector<std::uint8_t> bytes;
+    why = io::read_file(path, bytes, max_file);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+std::shared_ptr<Botan::Private_Key> load_key(const std::string& path, std::string& why)
+{
+    const auto text = read_text(path, why);
+    if (!why.empty())
+        return nullptr;
+    try {
+        Botan::DataSource_Memory src(text);
+        return std::shared_ptr<Botan::Private_Key>(Botan::PKCS8::load_key(src));
+    } catch (const std::exception& e) {
+        why = path + ": not a usable private key (" + e.what() + ")";
+        return nullptr;
+    }
+}
+
+std::optional<Botan::PKCS10_Request> load_csr(const std::string& path)
+{
+    std::string why;
+    const auto text = read_text(path, why);
+    if (!why.empty())
+        return std::nullopt;
+    try {
+        Botan::DataSource_Memory src(text);
+        return Botan::PKCS10_Request(src);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+bool csr_is_for(const Botan::PKCS10_Request& csr, const Botan::Public_Key& key)
+{
+    return csr.raw_public_key() == key.subject_public_key();
+}
+
+std::string make_dir(const std::string& dir)
+{
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return "cannot create " + dir + ": " + std::strerror(errno);
+    return {};
+}
+
+} // namespace
+
+device_paths paths_for(const std::string& out_dir, const std::string& id)
+{
+    device_paths p;
+    p.dir = out_dir + "/" + id;
+    p.key = p.dir + "/key.pem";
+    p.csr = p.dir + "/csr.pem";
+    p.cert = p.dir + "/cert.pem";
+    p.chain = p.dir + "/chain.pem";
+    return p;
+}
+
+device_material prepare_material(const device& d, const device_paths& paths, unsigned bits,
+                                 const std::string& default_challenge, bool reuse_csr)
+{
+    device_material m;
+    if (auto e = make_dir(paths.dir); !e.empty()) {
+        m.error = e;
+        return m;
+    }
+    std::string why;
+    if (!d.key_file.empty()) {
+        m.key = load_key(d.key_file, why);
+    } else if (io::file_exists(paths.key)) {
+        m.key = load_key(paths.key, why);
+    } else {
+        try {
+            m.key = std::make_shared<Botan::RSA_PrivateKey>(thread_rng(), bits);
+        } catch (const std::exception& e) {
+            m.error = std::string("key generation failed: ") + e.what();
+            return m;
+        }
+        if (auto e = io::write_file_atomic(paths.key, Botan::PKCS8::PEM_encode(*m.key), 0600); !e.empty()) {
+            m.error = e;
+            m.key.reset();
+            return m;
+        }
+        m.generated_key = true;
+    }
+    if (!m.key) {
+        m.error = why;
+        return m;
+    }
+
+    if (reuse_csr) {
+        if (auto old = load_csr(paths.csr); old && csr_is_for(*old, *m.key)) {
+            m.csr = old->BER_encode();
+            return m;
+        }
+    }
+    scep::csr_fields fields;
+    std::vector<scep::dn_attribute> subject = d.subject;
+    if (subject.empty())
+        subject.push_back({"CN", d.id});
+    auto dn = scep::make_dn(subject, why);
+    if (!dn) {
+        m.error = "bad subject: " + why;
+        m.key.reset();
+        return m;
+    }
+    fields.subject = std::move(*dn);
+    fields.dns = d.dns;
+    fields.ip = d.ip;
+    fields.email = d.email;
+    fields.challenge = d.challenge.empty() ? default_challenge : d.challenge;
+    if (auto bad = scep::check_csr_fields(fields)) {
+        m.error = *bad;
+        m.key.reset();
+        return m;
+    }
+    try {
+        const auto csr = scep::make_csr(*m.key, fields, thread_rng());
+        if (auto e = io::write_file_atomic(paths.csr, csr.PEM_encode()); !e.empty()) {
+            m.error = e;
+            m.key.reset();
+            return m;
+        }
+        m.csr = csr.BER_encode();
+    } catch (const std::exception& e) {
+        m.error = std::string("cannot make the request: ") + e.what();
+        m.key.reset();
+    }
+    return m;
+}
+
+std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& paths)
+{
+    if (!io::file_exists(paths.cert))
+        return std::nullopt;
+    const auto csr = load_csr(paths.csr);
+    if (!csr)
+        return std::nullopt;
+    std::string why;
+    const auto text = read_text(paths.cert, why);
+    if (!why.empty())
+        return std::nullopt;
+    try {
+        Botan::DataSource_Memory src(text);
+        Botan::X509_Certificate cert(src);
+        if (cert.subject_public_key_info() != csr->raw_public_key())
+            return std::nullopt;
+        return cert;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,
+                         const std::vector<Botan::X509_Certificate>& chain)
+{
+    std::string pem;
+    for (const auto& c : chain)
+        pem += c.PEM_encode();
+    if (auto e = io::write_file_atomic(paths.chain, pem); !e.empty())
+        return e;
+    return io::write_file_atomic(paths.cert, cert.PEM_encode());
+}
+
+} // namespace ascep::fleet

@@ -1,0 +1,645 @@
+#include "fleet/runner.hpp"
+
+#include "ascep/enroll.hpp"
+#include "engine/client_impl.hpp"
+#include "fleet/device_files.hpp"
+#include "fleet/journal.hpp"
+#include "fleet/manifest.hpp"
+#include "fleet/offload.hpp"
+#include "fleet/report.hpp"
+#include "io/durable_file.hpp"
+#include "scep/ca_certs.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <botan/auto_rng.h>
+#include <botan/data_src.h>
+#include <botan/hash.h>
+#include <botan/hex.h>
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <future>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace ascep::fleet {
+namespace {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+std::int64_t unix_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t ms_since(clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t).count();
+}
+
+std::string normalized_hex(std::string_view text)
+{
+    std::string out;
+    for (char c : text)
+        if (std::isxdigit(static_cast<unsigned char>(c)))
+            out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string sha256_hex(const Botan::X509_Certificate& cert)
+{
+    auto hash = Botan::HashFunction::create_or_throw("SHA-256");
+    hash->update(cert.BER_encode());
+    return Botan::hex_encode(hash->final_stdvec());
+}
+
+/// -c: one DER certificate, or any number of PEM blocks (as getca writes a chain).
+std::optional<std::vector<Botan::X509_Certificate>> load_certificates(const std::string& path, std::string& why)
+{
+    std::vector<std::uint8_t> bytes;
+    if (auto e = io::read_file(path, bytes, 1024 * 1024); !e.empty()) {
+        why = "cannot read CA certificate (-c): " + e;
+        return std::nullopt;
+    }
+    std::vector<Botan::X509_Certificate> certs;
+    try {
+        Botan::DataSource_Memory src(bytes);
+        for (;;) {
+            const auto at = src.get_bytes_read();
+            if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.end(),
+                            [](std::uint8_t b) { return std::isspace(b) != 0; }))
+                break;
+            certs.emplace_back(src);
+        }
+    } catch (const std::exception& e) {
+        why = "CA certificate (-c) " + path + ": " + e.what();
+        return std::nullopt;
+    }
+    if (certs.empty()) {
+        why = "no certificate in the CA certificate file (-c) " + path;
+        return std::nullopt;
+    }
+    return certs;
+}
+
+/// One device being worked on: its cancellation (SIGINT ends its waits) and
+/// whether it is now waiting (poll timer or backoff) rather than talking.
+struct device_slot {
+    asio::cancellation_signal cancel;
+    bool waiting = false;
+};
+
+class fleet_run {
+public:
+    explicit fleet_run(const fleet_settings& s)
+        : settings_(s),
+          crypto_(s.crypto_threads != 0 ? s.crypto_threads : std::max(1u, std::thread::hardware_concurrency())),
+          disk_(2), journal_strand_(asio::make_strand(disk_)), wake_(ioc_), ticker_(ioc_), grace_(ioc_),
+          signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}())
+    {
+    }
+
+    ~fleet_run()
+    {
+        crypto_.join();
+        disk_.join();
+    }
+
+    fleet_outcome run();
+
+private:
+    std::optional<setup_failure> check_inputs();
+    asio::awaitable<std::optional<setup_failure>> async_setup();
+    asio::awaitable<void> dispatch();
+    asio::awaitable<void> run_device(device d, device_slot& slot);
+    asio::awaitable<void> tick();
+    asio::awaitable<bool> backoff(device_slot& slot, unsigned step);
+    void on_signal(const boost::system::error_code& ec, int signo);
+    void stop_waiting(bool everyone);
+    void maybe_finish();
+    void record(journal_record r);
+    void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
+                       unsigned messages, unsigned retries, clock::time_point started);
+
+    class observer;
+
+    const fleet_settings& settings_;
+    asio::io_context ioc_;
+    asio::thread_pool crypto_;
+    asio::thread_pool disk_;
+    asio::strand<asio::thread_pool::executor_type> journal_strand_;
+    asio::steady_timer wake_;
+    asio::steady_timer ticker_;
+    asio::steady_timer grace_;
+    asio::signal_set signals_;
+    progress progress_;
+    std::mt19937_64 jitter_;
+    Botan::AutoSeeded_RNG rng_; // the loop's; worker threads have their own
+
+    std::optional<journal> journal_;
+    std::optional<ascep::client> client_;
+    std::vector<Botan::X509_Certificate> ca_certs_;
+    std::vector<std::string> caps_;
+
+    std::list<device_slot> slots_;
+    std::size_t active_ = 0;
+    bool dispatch_done_ = false;
+    bool stopping_ = false;
+    bool finished_ = false;
+    int signals_seen_ = 0;
+
+    std::mutex journal_error_mutex_;
+    std::string journal_error_;
+    std::vector<report_entry> report_;
+};
+
+/// Keeps the counts and the journal in step with what the engine does.
+class fleet_run::observer final : public ascep::enroll_observer {
+public:
+    observer(fleet_run& run, device_slot& slot, const device& d, std::string tid)
+        : run_(run), slot_(slot), device_(d), tid_(std::move(tid))
+    {
+    }
+    ~observer() override { not_waiting(); }
+
+    void on_send(unsigned, bool) override { not_waiting(); }
+
+    bool on_pending(std::chrono::seconds) override
+    {
+        if (!saw_pending) {
+            saw_pending = true;
+            // From now on a re-run polls (CertPoll) instead of asking again.
+            run_.record({device_.id, device_state::pending, tid_, {}, 0, unix_ms()});
+            run_.progress_.event({device_.id, "pending", tid_, {}, 0, -1});
+        }
+        if (run_.stopping_)
+            return false;
+        if (!slot_.waiting) {
+            slot_.waiting = true;
+            ++run_.progress_.counts.waiting;
+        }
+        return true;
+    }
+
+    bool saw_pending = false;
+
+private:
+    void not_waiting()
+    {
+        if (slot_.waiting) {
+            slot_.waiting = false;
+            --run_.progress_.counts.waiting;
+        }
+    }
+
+    fleet_run& run_;
+    device_slot& slot_;
+    const device& device_;
+    std::string tid_;
+};
+
+void fleet_run::record(journal_record r)
+{
+    // In order, off the loop: one strand of the disk pool does every append.
+    asio::post(journal_strand_, [this, r = std::move(r)] {
+        if (auto e = journal_->append(r)) {
+            const std::lock_guard<std::mutex> lock(journal_error_mutex_);
+            if (journal_error_.empty())
+                journal_error_ = *e;
+        }
+    });
+}
+
+void fleet_run::finish_device(const device& d, std::string_view status, const std::string& tid,
+                              const std::string& detail, unsigned messages, unsigned retries,
+                              clock::time_point started)
+{
+    const auto duration = ms_since(started);
+    progress_.event({d.id, status, tid, detail, messages, duration});
+    if (!settings_.report_file.empty())
+        report_.push_back({d.id, std::string(status), tid, detail, messages, retries, duration});
+}
+
+std::optional<setup_failure> fleet_run::check_inputs()
+{
+    auto check = check_manifest(settings_.manifest);
+    if (!check.problems.empty()) {
+        std::string first;
+        for (const auto& p : check.problems) {
+            const auto text = p.line != 0 ? settings_.manifest + " line " + std::to_string(p.line) + ": " + p.message
+                                          : settings_.manifest + ": " + p.message;
+            if (first.empty())
+                first = text;
+            else
+                progress_.message(text);
+        }
+        const auto n = check.problems.size();
+        return setup_failure{setup_failure::kind::file, {},
+                             first + (n > 1 ? " (and " + std::to_string(n - 1) + " more problems above)" : "") +
+                                 "; nothing was sent"};
+    }
+    progress_.counts.total = check.devices;
+
+    std::string why;
+    journal_ = journal::open(settings_.out_dir, why);
+    if (!journal_)
+        return setup_failure{setup_failure::kind::file, {}, why};
+
+    auto c = ascep::make_client(ioc_.get_executor(), settings_.client, why);
+    if (!c)
+        return setup_failure{setup_failure::kind::usage, {}, why};
+    client_.emplace(std::move(*c));
+    return std::nullopt;
+}
+
+asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
+{
+    // GetCACaps and GetCACert once for the whole run.
+    auto [caps, caps_error] = co_await ascep::async_get_capabilities(*client_);
+    if (caps_error)
+        co_return setup_failure{setup_failure::kind::network, caps_error->code, "GetCACaps failed: " + caps_error->text};
+    caps_ = std::move(caps);
+
+    if (!settings_.ca_cert_file.empty()) {
+        std::string why;
+        auto certs = load_certificates(settings_.ca_cert_file, why);
+        if (!certs)
+            co_return setup_failure{setup_failure::kind::file, {}, why};
+        ca_certs_ = std::move(*certs);
+    } else {
+        auto [certs, ca_error] = co_await ascep::async_get_ca_certificates(*client_, settings_.ca_identifier);
+        if (ca_error)
+            co_return setup_failure{setup_failure::kind::network, ca_error->code, "GetCACert failed: " + ca_error->text};
+        ca_certs_ = std::move(certs);
+    }
+    const auto roles = scep::select_ca_roles(ca_certs_);
+    if (!roles)
+        co_return setup_failure{setup_failure::kind::untrusted, {}, "no usable CA certificate"};
+    const auto fingerprint = sha256_hex(roles->ca);
+    if (!settings_.ca_fingerprint.empty() && normalized_hex(settings_.ca_fingerprint) != fingerprint)
+        co_return setup_failure{setup_failure::kind::untrusted, {},
+                                "the CA certificate (" + roles->ca.subject_dn().to_string() + ") has SHA-256 " +
+                                    fingerprint + ", not the --ca-fingerprint " +
+                                    normalized_hex(settings_.ca_fingerprint) + "; nothing was sent"};
+    if (settings_.verbose)
+        progress_.message("CA " + roles->ca.subject_dn().to_string() + ", SHA-256 " + fingerprint);
+    co_return std::nullopt;
+}
+
+asio::awaitable<bool> fleet_run::backoff(device_slot& slot, unsigned step)
+{
+    // Exponential with full jitter (half to all of the step), so that a
+    // fleet knocked back by one outage does not come back in lockstep.
+    const auto base = settings_.backoff_base.count() << std::min(step, 20u);
+    const auto capped = std::min<std::int64_t>(base, settings_.backoff_cap.count());
+    std::uniform_int_distribution<std::int64_t> pick(capped / 2, std::max<std::int64_t>(capped, 1));
+    asio::steady_timer timer(ioc_, std::chrono::milliseconds(pick(jitter_)));
+    slot.waiting = true;
+    ++progress_.counts.waiting;
+    const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    slot.waiting = false;
+    --progress_.counts.waiting;
+    co_return !ec && !stopping_;
+}
+
+asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
+{
+    // A cancelled wait must not make every later co_await throw: the device
+    // still has to write down where it stopped.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto started = clock::now();
+    const auto paths = paths_for(settings_.out_dir, d.id);
+    const auto& replayed = journal_->replayed();
+    const auto found = replayed.find(d.id);
+    const journal_record* prior = found == replayed.end() ? nullptr : &found->second;
+    auto& counts = progress_.counts;
+
+    auto look_for_cert = [paths] { return issued_certificate(paths); };
+    const auto issued_before = co_await async_offload(disk_, std::move(look_for_cert));
+    if (issued_before) {
+        ++counts.issued;
+        ++counts.already;
+        const auto serial = Botan::hex_encode(issued_before->serial_number());
+        if (prior == nullptr || prior->state != device_state::issued)
+            record({d.id, device_state::issued, prior ? prior->transaction_id : "", serial, 0, unix_ms()});
+        finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, started);
+        co_return;
+    }
+    if (prior != nullptr && prior->state == device_state::failed && !settings_.retry_failed) {
+        ++counts.failed;
+        finish_device(d, "failed", prior->transaction_id, prior->detail + " (in an earlier run; --retry-failed tries again)",
+                      0, 0, started);
+        co_return;
+    }
+    if (stopping_) {
+        ++counts.interrupted;
+        co_return;
+    }
+
+    bool resume = prior != nullptr && prior->state == device_state::pending;
+    const bool reuse_csr = prior != nullptr && prior->state != device_state::failed;
+    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr] {
+        return prepare_material(d, paths, bits, challenge, reuse_csr);
+    };
+    const auto material = co_await async_offload(crypto_, std::move(make_material));
+    if (!material.error.empty()) {
+        ++counts.failed;
+        record({d.id, device_state::failed, {}, material.error, 0, unix_ms()});
+        finish_device(d, "failed", {}, material.error, 0, 0, started);
+        co_return;
+    }
+
+    std::optional<Botan::X509_Certificate> signer;
+    unsigned messages = 0;
+    unsigned retries = 0;
+    unsigned transient_left = settings_.retries;
+    unsigned failures_left = settings_.retry_failures;
+    for (unsigned step = 0;; ++step) {
+        if (stopping_) {
+            ++counts.interrupted;
+            co_return;
+        }
+        ascep::enroll_request req;
+        req.key = material.key;
+        req.csr = material.csr;
+        req.ca_certificates = ca_certs_;
+        req.capabilities = caps_;
+        req.cipher = settings_.cipher;
+        req.digest = settings_.digest;
+        req.use_post = settings_.use_post;
+        req.self_signed = signer;
+        req.poll_interval = settings_.poll_interval;
+        req.max_poll_time = settings_.max_poll_time;
+        req.max_poll_count = settings_.max_poll_count;
+        req.resume = resume;
+        std::string why;
+        auto plan = ascep::prepare_enrollment(req, rng_, why);
+        if (!plan) {
+            ++counts.failed;
+            record({d.id, device_state::failed, {}, why, messages, unix_ms()});
+            finish_device(d, "failed", {}, why, messages, retries, started);
+            co_return;
+        }
+        signer = plan->signer_certificate();
+        const auto& tid = plan->transaction_id();
+        if (!resume)
+            record({d.id, device_state::requested, tid, {}, messages, unix_ms()});
+
+        observer obs(*this, slot, d, tid);
+        const auto r = co_await ascep::async_enroll(*client_, *plan, rng_, &obs);
+        messages += r.messages_sent;
+        resume = resume || obs.saw_pending;
+
+        switch (r.status) {
+        case ascep::enroll_status::issued: {
+            std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_certs_ : r.chain;
+            auto write = [&paths, cert = *r.certificate, chain = std::move(chain)] {
+                return write_issued(paths, cert, chain);
+            };
+            const auto error = co_await async_offload(disk_, std::move(write));
+            if (!error.empty()) {
+                ++counts.failed;
+                record({d.id, device_state::failed, tid, "issued, but " + error, messages, unix_ms()});
+                finish_device(d, "failed", tid, "issued, but " + error, messages, retries, started);
+                co_return;
+            }
+            const auto serial = Botan::hex_encode(r.certificate->serial_number());
+            ++counts.issued;
+            ++counts.issued_now;
+            record({d.id, device_state::issued, tid, serial, messages, unix_ms()});
+            finish_device(d, "issued", tid, serial, messages, retries, started);
+            co_return;
+        }
+        case ascep::enroll_status::pending:
+            if (r.error) { // stopped while waiting: a re-run polls on
+                ++counts.interrupted;
+                co_return;
+            }
+            ++counts.pending;
+            record({d.id, device_state::pending, tid, "still PENDING at the poll limits", messages, unix_ms()});
+            finish_device(d, "pending", tid, "still PENDING at the poll limits", messages, retries, started);
+            co_return;
+        case ascep::enroll_status::rejected: {
+            std::string reason = "the CA answered FAILURE";
+            if (r.fail_info)
+                reason += ": failInfo " + r.fail_info_name;
+            if (r.fail_info_text)
+                reason += " (" + *r.fail_info_text + ")";
+            if (failures_left > 0) {
+                --failures_left;
+                ++retries;
+                progress_.event({d.id, "retry", tid, reason, messages, -1});
+                if (!co_await backoff(slot, step)) {
+                    ++counts.interrupted;
+                    co_return;
+                }
+                resume = false; // a fresh PKCSReq
+                continue;
+            }
+            ++counts.failed;
+            record({d.id, device_state::failed, tid, reason, messages, unix_ms()});
+            finish_device(d, "failed", tid, reason, messages, retries, started);
+            co_return;
+        }
+        case ascep::enroll_status::error:
+            if (stopping_) {
+                ++counts.interrupted;
+                co_return;
+            }
+            if (r.transient && transient_left > 0) {
+                --transient_left;
+                ++retries;
+                progress_.event({d.id, "retry", tid, r.error->text, messages, -1});
+                if (!co_await backoff(slot, step)) {
+                    ++counts.interrupted;
+                    co_return;
+                }
+                continue;
+            }
+            ++counts.failed;
+            record({d.id, device_state::failed, tid, r.error->text, messages, unix_ms()});
+            finish_device(d, "failed", tid, r.error->text, messages, retries, started);
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> fleet_run::dispatch()
+{
+    manifest_problem problem;
+    auto reader = manifest_reader::open(settings_.manifest, problem);
+    if (reader) {
+        device d;
+        std::optional<manifest_problem> bad;
+        while (!stopping_ && reader->next(d, bad)) {
+            if (bad) // checked before the start: the file changed under us
+                continue;
+            while (active_ >= settings_.max_active && !stopping_) {
+                wake_.expires_at(asio::steady_timer::time_point::max());
+                co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            if (stopping_)
+                break;
+            ++active_;
+            auto& slot = slots_.emplace_back();
+            auto it = std::prev(slots_.end());
+            auto done = [this, it](std::exception_ptr e) {
+                if (e) {
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        progress_.message(std::string("internal error in a device task: ") + ex.what());
+                    }
+                }
+                slots_.erase(it);
+                --active_;
+                wake_.cancel();
+                maybe_finish();
+            };
+            asio::co_spawn(ioc_, run_device(std::move(d), slot),
+                           asio::bind_cancellation_slot(slot.cancel.slot(), std::move(done)));
+        }
+    } else {
+        progress_.message(settings_.manifest + ": " + problem.message);
+    }
+    dispatch_done_ = true;
+    maybe_finish();
+}
+
+asio::awaitable<void> fleet_run::tick()
+{
+    const auto every = settings_.progress == progress_style::automatic ? std::chrono::milliseconds(250)
+                                                                      : std::chrono::milliseconds(1000);
+    while (!finished_) {
+        progress_.tick();
+        ticker_.expires_after(every);
+        co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+void fleet_run::stop_waiting(bool everyone)
+{
+    for (auto& slot : slots_)
+        if (everyone || slot.waiting)
+            slot.cancel.emit(asio::cancellation_type::terminal);
+}
+
+void fleet_run::on_signal(const boost::system::error_code& ec, int signo)
+{
+    if (ec)
+        return;
+    ++signals_seen_;
+    if (!stopping_) {
+        stopping_ = true;
+        progress_.message(std::string(signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                          ": stopping; requests in flight get a moment to finish (again to stop at once)");
+        // Start nothing new: queued requests fail, waits end, the dispatcher stops.
+        client_->internals().limiter.close();
+        stop_waiting(false);
+        wake_.cancel();
+        grace_.expires_after(settings_.grace);
+        grace_.async_wait([this](const boost::system::error_code& e) {
+            if (!e)
+                stop_waiting(true);
+        });
+    } else {
+        stop_waiting(true);
+    }
+    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+}
+
+void fleet_run::maybe_finish()
+{
+    if (!dispatch_done_ || active_ != 0 || finished_)
+        return;
+    finished_ = true;
+    ticker_.cancel();
+    grace_.cancel();
+    signals_.cancel();
+    wake_.cancel();
+}
+
+fleet_outcome fleet_run::run()
+{
+    fleet_outcome out;
+    if (auto bad = check_inputs()) {
+        out.failure = std::move(bad);
+        return out;
+    }
+
+    std::optional<setup_failure> setup_problem;
+    asio::co_spawn(ioc_, async_setup(), [&](std::exception_ptr e, std::optional<setup_failure> r) {
+        if (e)
+            std::rethrow_exception(e);
+        setup_problem = std::move(r);
+    });
+    ioc_.run();
+    if (setup_problem) {
+        out.failure = std::move(setup_problem);
+        return out;
+    }
+
+    ioc_.restart();
+    const auto start = clock::now();
+    // Only now: before this point Ctrl-C simply ends the program (nothing
+    // but GetCACaps and GetCACert has been sent).
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    asio::co_spawn(ioc_, dispatch(), asio::detached);
+    asio::co_spawn(ioc_, tick(), asio::detached);
+    ioc_.run();
+    client_->internals().http.close_idle();
+
+    // Every journal append queued so far is done once the strand drains.
+    auto drained = [] { return true; };
+    std::promise<bool> flushed;
+    asio::post(journal_strand_, [&flushed, drained] { flushed.set_value(drained()); });
+    flushed.get_future().wait();
+
+    auto& c = progress_.counts;
+    c.interrupted += c.total - std::min(c.total, c.issued + c.failed + c.pending + c.interrupted);
+    out.counts = c;
+    out.interrupted = stopping_;
+    progress_.finish(stopping_);
+    {
+        const std::lock_guard<std::mutex> lock(journal_error_mutex_);
+        if (!journal_error_.empty())
+            progress_.message("warning: the journal could not be written (" + journal_error_ +
+                              "); a re-run may repeat some requests");
+    }
+    if (!settings_.report_file.empty()) {
+        const auto error = write_report(settings_.report_file, c, report_, ms_since(start));
+        if (!error.empty())
+            progress_.message("cannot write the report: " + error);
+    }
+    out.exit_code = stopping_ ? 130 : c.failed != 0 ? 2 : c.pending != 0 ? 3 : 0;
+    return out;
+}
+
+} // namespace
+
+fleet_outcome run_fleet(const fleet_settings& settings)
+{
+    fleet_run run(settings);
+    return run.run();
+}
+
+} // namespace ascep::fleet

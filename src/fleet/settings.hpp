@@ -1,0 +1,66 @@
+// Everything a fleet run is told (PRODUCT.md §4): the CLI fills it from
+// `ascep fleet` options, tests fill it directly.
+#pragma once
+
+#include "ascep/client.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace ascep::fleet {
+
+enum class progress_style {
+    automatic, ///< a line updated in place on a terminal, else a plain line every few seconds
+    plain,     ///< a plain line every few seconds
+    none,
+};
+
+struct fleet_settings {
+    std::string manifest; ///< --manifest CSV
+    std::string out_dir;  ///< --out DIR: DIR/<id>/{key,csr,cert,chain}.pem and the journal
+
+    /// The CA: URL, proxy, TLS, timeouts; max_in_flight is --concurrency and
+    /// max_rate is --rate.
+    ascep::client_options client;
+    std::string ca_cert_file;   ///< -c: the CA certificate(s); else GetCACert
+    std::string ca_identifier;  ///< -i
+    std::string ca_fingerprint; ///< --ca-fingerprint: SHA-256 of the CA certificate, hex (':' allowed)
+
+    std::string cipher; ///< -E; empty: from GetCACaps
+    std::string digest; ///< -S
+    std::optional<bool> use_post;
+    std::chrono::seconds poll_interval{300};
+    std::chrono::seconds max_poll_time{28800};
+    unsigned max_poll_count = 256;
+
+    unsigned key_bits = 2048;
+    unsigned crypto_threads = 0; ///< 0: one per core
+    std::string challenge;       ///< for rows without one
+
+    /// Transient errors (refused, timeout, 5xx) retried this many times per
+    /// device, with exponential backoff and jitter from backoff_base up to backoff_cap.
+    unsigned retries = 5;
+    std::chrono::milliseconds backoff_base{1000};
+    std::chrono::milliseconds backoff_cap{60000};
+    /// FAILURE replies retried this many times with a fresh PKCSReq.
+    unsigned retry_failures = 0;
+    /// Devices the journal lists as failed are tried again.
+    bool retry_failed = false;
+
+    /// On SIGINT/SIGTERM, requests in flight get this long to finish.
+    std::chrono::milliseconds grace{5000};
+    /// Devices being worked on at once (pending ones included); the manifest
+    /// is read as they finish.
+    std::size_t max_active = 20000;
+
+    bool jsonl = false;      ///< one JSON object per device event on `events`
+    std::string report_file; ///< --report FILE
+    progress_style progress = progress_style::automatic;
+    bool verbose = false;
+    std::FILE* messages = stderr; ///< progress and messages
+    std::FILE* events = stdout;   ///< --jsonl lines
+};
+
+} // namespace ascep::fleet

@@ -1,0 +1,337 @@
+// ascep fleet end to end, as an operator runs it: the binary against a real
+// ascep-testca (and the Debian scepserver, and through tinyproxy), killed and
+// re-run, every certificate checked against the CA's key.
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+#include "testca_process.hpp"
+
+#include <botan/data_src.h>
+#include <botan/hash.h>
+#include <botan/hex.h>
+#include <botan/pkcs8.h>
+#include <botan/pkix_types.h>
+#include <botan/x509cert.h>
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fcntl.h>
+#include <map>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace ascep;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string sha256_of(const std::string& text)
+{
+    auto h = Botan::HashFunction::create_or_throw("SHA-256");
+    h->update(text);
+    return Botan::hex_encode(h->final_stdvec());
+}
+
+std::size_t count_of(const std::string& text, const std::string& what)
+{
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+        ++n;
+    return n;
+}
+
+/// A manifest of `n` devices dev-0001.. with a subject and a DNS name each.
+void write_manifest(const fs::path& file, std::size_t n)
+{
+    std::ofstream out(file);
+    out << "id,subject,dns\n";
+    for (std::size_t i = 1; i <= n; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "dev-%04zu", i);
+        out << id << ",\"CN=" << id << ",O=Fleet Test\"," << id << ".example.test\n";
+    }
+}
+
+struct fleet_fixture {
+    test::temp_dir dir;
+    test::testca_process ca;
+    Botan::X509_Certificate ca_cert;
+
+    explicit fleet_fixture(std::vector<std::string> ca_opts)
+        : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(ca_opts))), ca_cert(load_ca())
+    {
+    }
+
+    static std::vector<std::string> with_defaults(std::vector<std::string> opts)
+    {
+        opts.insert(opts.end(), {"--challenge", "pw"});
+        return opts;
+    }
+
+    Botan::X509_Certificate load_ca()
+    {
+        const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
+        INFO(r.output << r.errors);
+        REQUIRE(r.exit_code == 0);
+        return Botan::X509_Certificate(path("ca.crt"));
+    }
+
+    std::string path(const std::string& name) const { return dir.file(name).string(); }
+
+    static test::process_result ascep(std::vector<std::string> args)
+    {
+        args.insert(args.begin(), ASCEP_PATH);
+        return test::run_process(args);
+    }
+
+    std::vector<std::string> fleet_args(const std::string& manifest, const std::string& out,
+                                        std::vector<std::string> extra = {}) const
+    {
+        std::vector<std::string> a{"fleet", "--manifest", path(manifest), "--out", path(out), "-u", ca.url,
+                                   "-c", path("ca.crt"), "--challenge", "pw", "--progress", "plain"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+
+    /// Every device of `out` has a 0600 key, a certificate signed by the CA
+    /// for that key with the manifest's subject, and a chain; serials differ.
+    void check_issued(const std::string& out, std::size_t n) const
+    {
+        std::set<std::string> serials;
+        for (std::size_t i = 1; i <= n; ++i) {
+            char id[32];
+            std::snprintf(id, sizeof id, "dev-%04zu", i);
+            const fs::path d = dir.file(out) / id;
+            INFO(d);
+            struct stat st {};
+            REQUIRE(::stat((d / "key.pem").c_str(), &st) == 0);
+            CHECK((st.st_mode & 0777) == 0600);
+            Botan::DataSource_Stream key_src((d / "key.pem").string());
+            const std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(key_src));
+            const Botan::X509_Certificate cert((d / "cert.pem").string());
+            CHECK(cert.subject_public_key_bitstring() == key->public_key_bits());
+            const std::unique_ptr<Botan::Public_Key> ca_key(ca_cert.subject_public_key());
+            CHECK(cert.check_signature(*ca_key));
+            CHECK(cert.issuer_dn() == ca_cert.subject_dn());
+            CHECK(cert.subject_dn().get_first_attribute("CN") == id);
+            CHECK(cert.subject_dn().get_first_attribute("O") == "Fleet Test");
+            CHECK(slurp(d / "chain.pem").find("BEGIN CERTIFICATE") != std::string::npos);
+            serials.insert(Botan::hex_encode(cert.serial_number()));
+        }
+        CHECK(serials.size() == n);
+    }
+
+    /// Certificates the CA has issued (`ascep-testca list`: one line each
+    /// under "issued:", "SERIAL (DECIMAL)  valid  until ...").
+    std::size_t issued_at_ca() const
+    {
+        const auto r = ca.command({"list"});
+        REQUIRE(r.exit_code == 0);
+        return count_of(r.output, ")  valid  until");
+    }
+};
+
+/// Starts `argv` in the background; the caller kills it.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log)
+{
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+int wait_exit(pid_t pid)
+{
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+TEST_CASE("fleet: 50 devices against ascep-testca, then a re-run that changes nothing")
+{
+    fleet_fixture f({});
+    write_manifest(f.dir.file("devices.csv"), 50);
+
+    auto r = f.ascep(f.fleet_args("devices.csv", "out", {"--jsonl", "--report", f.path("report.json")}));
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    f.check_issued("out", 50);
+    CHECK(count_of(r.output, "\"event\":\"issued\"") == 50);
+    CHECK(r.errors.find("issued 50 / pending 0 / failed 0 / total 50") != std::string::npos);
+    const auto report = slurp(f.dir.file("report.json"));
+    CHECK(report.find("\"issued\":50") != std::string::npos);
+    CHECK(report.find("\"failed\":0") != std::string::npos);
+    CHECK(f.issued_at_ca() == 50);
+
+    const auto key_before = slurp(f.dir.file("out") / "dev-0007" / "key.pem");
+    const auto cert_before = slurp(f.dir.file("out") / "dev-0007" / "cert.pem");
+    const auto rerun = f.ascep(f.fleet_args("devices.csv", "out", {"--jsonl"}));
+    INFO(rerun.output << rerun.errors);
+    CHECK(rerun.exit_code == 0);
+    CHECK(count_of(rerun.output, "\"event\":\"skipped\"") == 50);
+    CHECK(count_of(rerun.output, "\"event\":\"issued\"") == 0);
+    CHECK(f.issued_at_ca() == 50); // nothing new was asked for
+    CHECK(slurp(f.dir.file("out") / "dev-0007" / "key.pem") == key_before);
+    CHECK(slurp(f.dir.file("out") / "dev-0007" / "cert.pem") == cert_before);
+}
+
+TEST_CASE("fleet: a bad manifest is reported by line before anything is sent")
+{
+    fleet_fixture f({});
+    {
+        std::ofstream out(f.dir.file("bad.csv"));
+        out << "id,subject,ip\n"
+               "ok-1,CN=ok-1,\n"
+               "ok-1,CN=again,\n"
+               "../evil,CN=x,\n"
+               "bad-dn,XX=1,\n"
+               "bad-ip,CN=y,10.0.0.300\n";
+    }
+    const auto r = f.ascep(f.fleet_args("bad.csv", "out"));
+    INFO(r.errors);
+    CHECK(r.exit_code == 93);
+    CHECK(r.errors.find("line 3") != std::string::npos);
+    CHECK(r.errors.find("line 4") != std::string::npos);
+    CHECK(r.errors.find("line 5") != std::string::npos);
+    CHECK(r.errors.find("line 6") != std::string::npos);
+    CHECK(!fs::exists(f.dir.file("out")));
+    CHECK(f.issued_at_ca() == 0);
+}
+
+TEST_CASE("fleet: a CA that does not match --ca-fingerprint gets nothing")
+{
+    fleet_fixture f({});
+    write_manifest(f.dir.file("devices.csv"), 3);
+    const std::string wrong(64, 'A');
+    const auto r = f.ascep({"fleet", "--manifest", f.path("devices.csv"), "--out", f.path("out"), "-u", f.ca.url,
+                            "--ca-fingerprint", wrong, "--progress", "none"});
+    INFO(r.errors);
+    CHECK(r.exit_code == 97);
+    CHECK(r.errors.find("--ca-fingerprint") != std::string::npos);
+    CHECK(!fs::exists(f.dir.file("out") / "dev-0001"));
+
+    // The right fingerprint, with colons as `ascep getca -F sha256` prints it.
+    const auto fp = f.ascep({"getca", "-u", f.ca.url, "-c", f.path("ca2.crt"), "-F", "sha256"});
+    const auto at = fp.output.find("fingerprint: ");
+    REQUIRE(at != std::string::npos);
+    const auto right = fp.output.substr(at + 13, 95);
+    const auto ok = f.ascep({"fleet", "--manifest", f.path("devices.csv"), "--out", f.path("out"), "-u", f.ca.url,
+                             "--ca-fingerprint", right, "--challenge", "pw", "--progress", "none"});
+    INFO(ok.errors);
+    CHECK(ok.exit_code == 0);
+    f.check_issued("out", 3);
+}
+
+TEST_CASE("fleet: 300 devices, PENDING twice each, killed -9 three times, resume to the end")
+{
+    fleet_fixture f({"--pending", "2"});
+    write_manifest(f.dir.file("devices.csv"), 300);
+    const auto args = f.fleet_args("devices.csv", "out", {"-t", "1", "--concurrency", "32", "--bits", "1024"});
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), ASCEP_PATH);
+
+    std::map<std::string, std::string> keys_seen;
+    auto remember_keys = [&] {
+        for (const auto& e : fs::directory_iterator(f.dir.file("out"))) {
+            if (!e.is_directory() || !fs::exists(e.path() / "key.pem"))
+                continue;
+            const auto id = e.path().filename().string();
+            const auto hash = sha256_of(slurp(e.path() / "key.pem"));
+            auto [it, fresh] = keys_seen.emplace(id, hash);
+            if (!fresh)
+                CHECK(it->second == hash); // never regenerated
+        }
+    };
+    for (int kill_no = 0; kill_no < 3; ++kill_no) {
+        const pid_t pid = spawn(argv, f.dir.file("fleet.log"));
+        // Kill at different stages: key generation, requests, polling.
+        ::usleep(static_cast<useconds_t>(700000 + kill_no * 900000));
+        ::kill(pid, SIGKILL);
+        CHECK(wait_exit(pid) == 128 + SIGKILL);
+        remember_keys();
+    }
+    const auto r = f.ascep(args);
+    INFO(r.errors.substr(r.errors.size() > 3000 ? r.errors.size() - 3000 : 0));
+    REQUIRE(r.exit_code == 0);
+    remember_keys();
+    CHECK(keys_seen.size() == 300);
+    f.check_issued("out", 300);
+    // One certificate per device at the CA: no request was repeated into a
+    // second issuance.
+    CHECK(f.issued_at_ca() == 300);
+}
+
+TEST_CASE("fleet: SIGINT stops polling, exits 130, and a re-run resumes")
+{
+    fleet_fixture f({"--pending", "3"});
+    write_manifest(f.dir.file("devices.csv"), 40);
+    auto args = f.fleet_args("devices.csv", "out", {"-t", "2", "--bits", "1024", "--jsonl"});
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), ASCEP_PATH);
+    const auto log = f.dir.file("sigint.log");
+    const pid_t pid = spawn(argv, log);
+    ::usleep(2500000); // requests sent, devices waiting between polls
+    const auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    CHECK(wait_exit(pid) == 130);
+    const auto took = std::chrono::steady_clock::now() - sent;
+    CHECK(took < std::chrono::seconds(6)); // waits end at once; in-flight requests get a moment
+    const auto text = slurp(log);
+    INFO(text.substr(text.size() > 3000 ? text.size() - 3000 : 0));
+    CHECK(text.find("SIGINT: stopping") != std::string::npos);
+    CHECK(text.find("interrupted") != std::string::npos);
+
+    const auto r = f.ascep(args);
+    INFO(r.errors);
+    CHECK(r.exit_code == 0);
+    f.check_issued("out", 40);
+    CHECK(f.issued_at_ca() == 40);
+}
+
+TEST_CASE("fleet: still PENDING at the poll limit exits 3; a FAILURE exits 2")
+{
+    SECTION("pending")
+    {
+        fleet_fixture f({"--pending", "100"});
+        write_manifest(f.dir.file("devices.csv"), 5);
+        const auto r = f.ascep(f.fleet_args("devices.csv", "out", {"-t", "1", "-n", "1", "--bits", "1024"}));
+        INFO(r.errors);
+        CHECK(r.exit_code == 3);
+        CHECK(r.errors.find("pending 5") != std::string::npos);
+    }
+    SECTION("rejected; a re-run does not ask again without --retry-failed")
+    {
+        fleet_fixture f({"--reject"});
+        write_manifest(f.dir.file("devices.csv"), 4);
+        const auto r = f.ascep(f.fleet_args("devices.csv", "out", {"--bits", "1024", "--report", f.path("r.json")}));
+        INFO(r.errors);
+        CHECK(r.exit_code == 2);
+        CHECK(slurp(f.dir.file("r.json")).find("failInfo") != std::string::npos);
+        const auto again = f.ascep(f.fleet_args("devices.csv", "out", {"--bits", "1024", "--jsonl"}));
+        CHECK(again.exit_code == 2);
+        CHECK(count_of(again.output, "earlier run") == 4); // not retried without --retry-failed
+    }
+}
