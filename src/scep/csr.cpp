@@ -3,7 +3,9 @@
 #include <botan/oids.h>
 #include <botan/x509_ext.h>
 
+#include <cctype>
 #include <stdexcept>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +18,28 @@ std::string trim(const std::string& s)
     const auto b = s.find_first_not_of(" \t");
     const auto e = s.find_last_not_of(" \t");
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+/// OpenSSL's attribute names that Botan 2 does not know, case-insensitive.
+/// (SN stays Botan's serialNumber; OpenSSL reads it as surname.)
+std::string openssl_alias(const std::string& type)
+{
+    static const std::pair<const char*, const char*> aliases[] = {
+        {"emailaddress", "PKCS9.EmailAddress"}, {"e", "PKCS9.EmailAddress"},
+        {"serialnumber", "X520.SerialNumber"},  {"title", "X520.Title"},
+        {"givenname", "X520.GivenName"},        {"gn", "X520.GivenName"},
+        {"surname", "X520.Surname"},            {"initials", "X520.Initials"},
+        {"dc", "0.9.2342.19200300.100.1.25"},  {"domaincomponent", "0.9.2342.19200300.100.1.25"},
+        {"uid", "0.9.2342.19200300.100.1.1"},  {"street", "2.5.4.9"},
+        {"postalcode", "2.5.4.17"},             {"pseudonym", "X520.Pseudonym"},
+    };
+    std::string lower;
+    for (char c : type)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& [name, full] : aliases)
+        if (lower == name)
+            return full;
+    return Botan::X509_DN::deref_info_field(type);
 }
 
 bool is_ipv4(const std::string& text)
@@ -75,7 +99,7 @@ std::optional<Botan::X509_DN> make_dn(const std::vector<dn_attribute>& attribute
     for (const auto& a : attributes) {
         // Botan maps long and short names to OIDs; an unknown name throws, or
         // (for names it only half knows) yields no OID at all.
-        const std::string full = Botan::X509_DN::deref_info_field(a.type);
+        const std::string full = openssl_alias(a.type);
         try {
             if (Botan::OIDS::str2oid_or_empty(full).empty() && Botan::OID(full).empty())
                 throw std::invalid_argument(full);

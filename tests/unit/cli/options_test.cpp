@@ -124,10 +124,41 @@ TEST_CASE("required options of every operation", "[cli][options]")
         CHECK_THAT(error_of(full({"inspect", "f", "-l", "l"})), Contains("-l needs -k"));
         CHECK_THAT(error_of(full({"inspect", "a", "b"})), Contains("unexpected argument 'b'"));
     }
-    SECTION("fleet accepts nothing yet and says so")
+    SECTION("fleet needs a manifest, an output directory, -u, and -c or --ca-fingerprint")
     {
-        CHECK_THAT(error_of(full({"fleet", "-u", "http://ca"})), Contains("fleet takes no options yet"));
-        CHECK_THAT(error_of(full({"fleet"})), Contains("fleet is not implemented yet"));
+        const std::string fp(64, 'a');
+        CHECK(error_of(full({"fleet", "--out", "d", "-c", "ca"})) == "fleet: missing URL (-u, or URL in the config file)");
+        CHECK(error_of(full({"fleet", "-u", "http://ca", "--out", "d", "-c", "ca"})) ==
+              "fleet: missing device manifest (--manifest)");
+        CHECK(error_of(full({"fleet", "-u", "http://ca", "--manifest", "m", "-c", "ca"})) ==
+              "fleet: missing output directory (--out)");
+        CHECK_THAT(error_of(full({"fleet", "-u", "http://ca", "--manifest", "m", "--out", "d"})),
+                   Contains("-c FILE") && Contains("--ca-fingerprint"));
+        auto ok = full({"fleet", "-u", "http://ca", "--manifest", "m", "-w", "d", "--ca-fingerprint", fp.c_str(),
+                        "--concurrency", "8", "--rate", "2.5", "--retries", "3", "--retry-failures", "2", "-t", "1",
+                        "--bits", "1024", "--jsonl", "--progress", "plain"});
+        REQUIRE(ok);
+        CHECK(ok->out == "d");
+        CHECK(ok->concurrency == 8u);
+        CHECK(ok->rate == 2.5);
+        CHECK(ok->retries == 3u);
+        CHECK(ok->retry_failures == 2u);
+        CHECK(ok->poll_interval == std::chrono::seconds(1));
+        CHECK(ok->max_poll_count == default_max_poll_count);
+        CHECK(ok->key_bits == 1024u);
+        CHECK(ok->jsonl);
+        CHECK(ok->progress == "plain");
+    }
+    SECTION("fleet's own values are checked")
+    {
+        CHECK_THAT(error_of(args({"fleet", "--ca-fingerprint", "12:34"})), Contains("not a SHA-256 fingerprint"));
+        const std::string not_hex(64, 'x');
+        CHECK_THAT(error_of(args({"fleet", "--ca-fingerprint", not_hex.c_str()})), Contains("not a hex"));
+        CHECK_THAT(error_of(args({"fleet", "--concurrency", "0"})), Contains("out of range"));
+        CHECK_THAT(error_of(args({"fleet", "--rate", "-1"})), Contains("not a rate"));
+        CHECK_THAT(error_of(args({"fleet", "--progress", "fancy"})), Contains("not auto, plain or none"));
+        CHECK_THAT(error_of(args({"fleet", "--json"})), Contains("not valid for fleet"));
+        CHECK_THAT(error_of(args({"enroll", "--manifest", "m"})), Contains("not valid for enroll"));
     }
     SECTION("--help skips the checks")
     {
