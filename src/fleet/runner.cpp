@@ -28,6 +28,7 @@
 #include <botan/hex.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <csignal>
 #include <future>
@@ -137,6 +138,7 @@ private:
     void record(journal_record r);
     void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
                        unsigned messages, unsigned retries, clock::time_point started);
+    void interrupted(const device& d, const std::string& tid, unsigned messages);
 
     class observer;
 
@@ -162,6 +164,7 @@ private:
     std::size_t active_ = 0;
     bool dispatch_done_ = false;
     bool stopping_ = false;
+    std::atomic<bool> stop_flag_{false}; // stopping_, for the worker threads
     bool finished_ = false;
     int signals_seen_ = 0;
 
@@ -235,6 +238,12 @@ void fleet_run::finish_device(const device& d, std::string_view status, const st
     progress_.event({d.id, status, tid, detail, messages, duration});
     if (!settings_.report_file.empty())
         report_.push_back({d.id, std::string(status), tid, detail, messages, retries, duration});
+}
+
+void fleet_run::interrupted(const device& d, const std::string& tid, unsigned messages)
+{
+    ++progress_.counts.interrupted;
+    progress_.event({d.id, "interrupted", tid, {}, messages, -1});
 }
 
 std::optional<setup_failure> fleet_run::check_inputs()
@@ -349,16 +358,25 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
         co_return;
     }
     if (stopping_) {
-        ++counts.interrupted;
+        interrupted(d, {}, 0);
         co_return;
     }
 
     bool resume = prior != nullptr && prior->state == device_state::pending;
     const bool reuse_csr = prior != nullptr && prior->state != device_state::failed;
-    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr] {
+    // Queued key generations are skipped once a signal came: the run must
+    // not wait for a thousand RSA keys before it can stop.
+    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
+                          stop = &stop_flag_] {
+        if (stop->load())
+            return device_material{};
         return prepare_material(d, paths, bits, challenge, reuse_csr);
     };
     const auto material = co_await async_offload(crypto_, std::move(make_material));
+    if (stopping_ && material.error.empty()) {
+        interrupted(d, {}, 0);
+        co_return;
+    }
     if (!material.error.empty()) {
         ++counts.failed;
         record({d.id, device_state::failed, {}, material.error, 0, unix_ms()});
@@ -373,7 +391,7 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
     unsigned failures_left = settings_.retry_failures;
     for (unsigned step = 0;; ++step) {
         if (stopping_) {
-            ++counts.interrupted;
+            interrupted(d, {}, messages);
             co_return;
         }
         ascep::enroll_request req;
@@ -429,7 +447,7 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
         }
         case ascep::enroll_status::pending:
             if (r.error) { // stopped while waiting: a re-run polls on
-                ++counts.interrupted;
+                interrupted(d, tid, messages);
                 co_return;
             }
             ++counts.pending;
@@ -447,7 +465,7 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
                 ++retries;
                 progress_.event({d.id, "retry", tid, reason, messages, -1});
                 if (!co_await backoff(slot, step)) {
-                    ++counts.interrupted;
+                    interrupted(d, tid, messages);
                     co_return;
                 }
                 resume = false; // a fresh PKCSReq
@@ -460,7 +478,7 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
         }
         case ascep::enroll_status::error:
             if (stopping_) {
-                ++counts.interrupted;
+                interrupted(d, tid, messages);
                 co_return;
             }
             if (r.transient && transient_left > 0) {
@@ -468,7 +486,7 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
                 ++retries;
                 progress_.event({d.id, "retry", tid, r.error->text, messages, -1});
                 if (!co_await backoff(slot, step)) {
-                    ++counts.interrupted;
+                    interrupted(d, tid, messages);
                     co_return;
                 }
                 continue;
@@ -548,6 +566,7 @@ void fleet_run::on_signal(const boost::system::error_code& ec, int signo)
     ++signals_seen_;
     if (!stopping_) {
         stopping_ = true;
+        stop_flag_ = true;
         progress_.message(std::string(signo == SIGINT ? "SIGINT" : "SIGTERM") +
                           ": stopping; requests in flight get a moment to finish (again to stop at once)");
         // Start nothing new: queued requests fail, waits end, the dispatcher stops.

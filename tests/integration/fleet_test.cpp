@@ -335,3 +335,27 @@ TEST_CASE("fleet: still PENDING at the poll limit exits 3; a FAILURE exits 2")
         CHECK(count_of(again.output, "earlier run") == 4); // not retried without --retry-failed
     }
 }
+
+TEST_CASE("fleet: SIGINT while keys are still being generated stops without generating the rest")
+{
+    fleet_fixture f({});
+    write_manifest(f.dir.file("devices.csv"), 80);
+    // One key thread and 4096-bit keys: generating them all would take far longer than the test allows.
+    auto args = f.fleet_args("devices.csv", "out", {"--bits", "4096", "--crypto-threads", "1"});
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), ASCEP_PATH);
+    const auto log = f.dir.file("keygen.log");
+    const pid_t pid = spawn(argv, log);
+    ::usleep(1500000);
+    const auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    CHECK(wait_exit(pid) == 130);
+    CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(8)); // at most the key in progress
+    std::size_t keys = 0;
+    for (const auto& e : fs::directory_iterator(f.dir.file("out")))
+        if (e.is_directory() && fs::exists(e.path() / "key.pem"))
+            ++keys;
+    INFO(slurp(log));
+    CHECK(keys < 40);
+    CHECK(slurp(log).find("not finished (run the same command again to resume)") != std::string::npos);
+}
