@@ -13,8 +13,89 @@ void fail(const std::string& what, errc code)
     throw decode_failure(code, what);
 }
 
+namespace {
+
+/// One open constructed element of check_limits' walk.
+struct open_element {
+    bool indefinite;
+    /// Where its contents end (definite), or the end of the nearest definite
+    /// ancestor or of the input, which an indefinite one may not pass.
+    std::size_t end;
+};
+
+} // namespace
+
+void check_limits(std::span<const std::uint8_t> input)
+{
+    const std::size_t n = input.size();
+    std::vector<open_element> open;
+    std::size_t indefinite = 0;
+    std::size_t pos = 0;
+    while (true) {
+        while (!open.empty() && !open.back().indefinite && pos == open.back().end)
+            open.pop_back();
+        const std::size_t limit = open.empty() ? n : open.back().end;
+        if (pos == n) {
+            if (!open.empty())
+                fail("BER input ends inside a constructed element");
+            return;
+        }
+        // End-of-contents closes the innermost indefinite-length element.
+        if (!open.empty() && open.back().indefinite && limit - pos >= 2 && input[pos] == 0 && input[pos + 1] == 0) {
+            open.pop_back();
+            pos += 2;
+            continue;
+        }
+        if (pos >= limit)
+            fail("BER element overruns its container");
+
+        const std::uint8_t identifier = input[pos++];
+        if ((identifier & 0x1f) == 0x1f) {
+            // High tag number form: base-128 digits, at most 4 (as Botan).
+            std::size_t digits = 0;
+            do {
+                if (pos >= limit || ++digits > 4)
+                    fail("BER tag is truncated or too long");
+            } while ((input[pos++] & 0x80) != 0);
+        }
+        if (pos >= limit)
+            fail("BER length is missing");
+        const std::uint8_t first = input[pos++];
+        const bool constructed = (identifier & 0x20) != 0;
+        if (first == 0x80) {
+            if (!constructed)
+                fail("indefinite length on a primitive BER element");
+            if (open.size() >= max_nesting_depth)
+                fail("BER elements nested too deeply", errc::too_deep);
+            if (++indefinite > max_indefinite_lengths)
+                fail("too many indefinite-length BER elements", errc::too_large);
+            open.push_back({true, limit});
+            continue;
+        }
+        std::size_t length = first;
+        if ((first & 0x80) != 0) {
+            const std::size_t count = first & 0x7f;
+            if (count > 4 || limit - pos < count)
+                fail("BER length is truncated or too long");
+            length = 0;
+            for (std::size_t i = 0; i < count; ++i)
+                length = (length << 8) | input[pos++];
+        }
+        if (length > limit - pos)
+            fail("BER element overruns its container");
+        if (constructed) {
+            if (open.size() >= max_nesting_depth)
+                fail("BER elements nested too deeply", errc::too_deep);
+            open.push_back({false, pos + length});
+        } else {
+            pos += length;
+        }
+    }
+}
+
 BER_Object read_single(std::span<const std::uint8_t> input)
 {
+    check_limits(input);
     Botan::BER_Decoder dec(input.data(), input.size());
     BER_Object obj = dec.get_next_object();
     if (!obj.is_set())

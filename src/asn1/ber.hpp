@@ -28,6 +28,18 @@ using bytes = std::vector<std::uint8_t>;
 /// How much nested constructed OCTET STRING (BER "chunked" content) we follow.
 inline constexpr std::size_t max_octet_string_depth = 8;
 
+/// How deep constructed elements may nest in one input. Real SCEP and CMS
+/// messages nest about 10 deep (a certificate inside SignedData); what lies
+/// inside a primitive OCTET STRING is checked again when it is decoded.
+/// Nothing here recurses per level, so this bounds work, not the stack.
+inline constexpr std::size_t max_nesting_depth = 64;
+
+/// How many indefinite-length elements one input may hold. Botan 2.19 finds
+/// the end of each by copying and rescanning the rest of its input, so every
+/// one costs up to the input's size (an input of nothing else takes minutes
+/// per megabyte). openssl -stream writes 6 in a signed and enveloped message.
+inline constexpr std::size_t max_indefinite_lengths = 32;
+
 /// Thrown by the helpers below; carries the error code the layer returns.
 class decode_failure : public std::runtime_error {
 public:
@@ -40,7 +52,16 @@ private:
 
 [[noreturn]] void fail(const std::string& what, errc code = errc::malformed);
 
-/// Reads the single element that must fill `input` (no trailing bytes).
+/// Walks the BER structure of `input` (a series of elements) without
+/// recursion, in time linear in its size, before any Botan decoder sees it.
+/// Throws decode_failure: too_deep when constructed elements nest deeper than
+/// max_nesting_depth, too_large with more than max_indefinite_lengths
+/// indefinite lengths, malformed when a tag or length is broken or an element
+/// overruns its parent or the input. Does not descend into primitive values.
+void check_limits(std::span<const std::uint8_t> input);
+
+/// Reads the single element that must fill `input` (no trailing bytes),
+/// after check_limits.
 Botan::BER_Object read_single(std::span<const std::uint8_t> input);
 
 /// The children of a constructed element, in order (end-of-contents markers dropped).

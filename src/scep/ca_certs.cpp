@@ -1,5 +1,6 @@
 #include "scep/ca_certs.hpp"
 
+#include "asn1/ber.hpp"
 #include "cms/error.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/error.hpp"
@@ -27,6 +28,7 @@ boost::system::result<cert_list> from_der(std::span<const std::uint8_t> der)
 {
     // A lone certificate first: it is the common answer of a CA without RA.
     try {
+        asn1::check_limits(der); // Botan alone takes minutes on hostile BER
         return cert_list{Botan::X509_Certificate(der.data(), der.size())};
     } catch (const std::exception&) {
     }
@@ -45,6 +47,7 @@ boost::system::result<cert_list> from_pem(std::span<const std::uint8_t> body)
             std::string label;
             const auto der = Botan::PEM_Code::decode(src, label);
             if (label == "CERTIFICATE") {
+                asn1::check_limits(der);
                 out.emplace_back(der.data(), der.size());
             } else if (label == "PKCS7" || label == "CMS") {
                 auto more = from_der(std::vector<std::uint8_t>(der.begin(), der.end()));

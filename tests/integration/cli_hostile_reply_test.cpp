@@ -1,6 +1,7 @@
 // The ascep binary against a CA that forges, replays and mangles its replies.
 // For each: the documented exit code, one line naming what failed, and no
 // certificate on disk unless the reply is truly valid.
+#include "http_query.hpp"
 #include "run_process.hpp"
 #include "scripted_ca.hpp"
 #include "temp_dir.hpp"
@@ -17,35 +18,6 @@
 using namespace ascep;
 
 namespace {
-
-std::string query_value(const std::string& target, const std::string& name)
-{
-    const auto key = name + "=";
-    auto pos = target.find('?');
-    while (pos != std::string::npos) {
-        ++pos;
-        if (target.compare(pos, key.size(), key) == 0) {
-            const auto end = target.find('&', pos);
-            return target.substr(pos + key.size(), end == std::string::npos ? end : end - pos - key.size());
-        }
-        pos = target.find('&', pos);
-    }
-    return {};
-}
-
-std::string percent_decode(const std::string& s)
-{
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
 
 /// A SCEP CA on 127.0.0.1 that answers every PKIOperation as `mode` says.
 class hostile_ca {
@@ -73,7 +45,7 @@ public:
 private:
     std::optional<test::scripted_response> answer(const test::recorded_request& r)
     {
-        const auto op = query_value(r.target, "operation");
+        const auto op = test::query_value(r.target, "operation");
         if (op == "GetCACaps")
             return test::scripted_response{200, "text/plain", bytes_of("POSTPKIOperation\nSHA-256\nAES\n")};
         if (op == "GetCACert")
@@ -82,7 +54,7 @@ private:
             return test::scripted_response{404, "text/plain", {}};
         std::vector<std::uint8_t> request = r.body;
         if (r.method == "GET") {
-            const auto decoded = Botan::base64_decode(percent_decode(query_value(r.target, "message")));
+            const auto decoded = Botan::base64_decode(test::percent_decode(test::query_value(r.target, "message")));
             request.assign(decoded.begin(), decoded.end());
         }
         const auto type = wrong_content_type ? "text/html" : "application/x-pki-message";
