@@ -5,6 +5,7 @@
 #include "run_process.hpp"
 #include "scepserver.hpp"
 #include "temp_dir.hpp"
+#include "text_files.hpp"
 #include "testca_process.hpp"
 #include "tinyproxy.hpp"
 #include "tls_front.hpp"
@@ -18,6 +19,8 @@
 #include <sstream>
 
 using namespace ascep;
+using test::count_of;
+using test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,14 +29,6 @@ test::process_result ascep_run(std::vector<std::string> args)
 {
     args.insert(args.begin(), ASCEP_PATH);
     return test::run_process(args);
-}
-
-std::size_t count_of(const std::string& text, const std::string& what)
-{
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
-        ++n;
-    return n;
 }
 
 void write_manifest(const fs::path& file, std::size_t n)

@@ -3,6 +3,7 @@
 // re-run, every certificate checked against the CA's key.
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "text_files.hpp"
 #include "testca_process.hpp"
 
 #include <botan/data_src.h>
@@ -25,31 +26,17 @@
 #include <unistd.h>
 
 using namespace ascep;
+using test::count_of;
+using test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string sha256_of(const std::string& text)
 {
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     h->update(text);
     return Botan::hex_encode(h->final_stdvec());
-}
-
-std::size_t count_of(const std::string& text, const std::string& what)
-{
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
-        ++n;
-    return n;
 }
 
 /// A manifest of `n` devices dev-0001.. with a subject and a DNS name each.
