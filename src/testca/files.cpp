@@ -1,13 +1,13 @@
 #include "testca/files.hpp"
 
+#include "io/durable_file.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <iterator>
+#include <stdexcept>
 #include <system_error>
 
 namespace ascep::testca {
@@ -18,75 +18,33 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
 
-void fsync_dir(const std::filesystem::path& dir)
-{
-    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        throw_errno("open", dir);
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0)
-        throw_errno("fsync", dir);
-}
+/// State files are small (keys, certificates, a CRL, transaction records).
+constexpr std::size_t max_state_file = 16 * 1024 * 1024;
 
 } // namespace
 
+// The durable write itself is io's (the one the client uses too); the test
+// CA only turns its error text into an exception.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> content, unsigned mode)
 {
-    // Unique per process: two processes writing the same file each rename
-    // their own complete copy; the last rename wins, nothing is torn.
-    auto tmp = path;
-    tmp += ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0)
-        throw_errno("create", tmp);
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const auto n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int saved = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            errno = saved;
-            throw_errno("write", tmp);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    // fchmod: the umask may have narrowed `mode` at open, and keys must be 0600 exactly.
-    if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
-        const int saved = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        errno = saved;
-        throw_errno("fsync", tmp);
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int saved = errno;
-        ::unlink(tmp.c_str());
-        errno = saved;
-        throw_errno("rename", path);
-    }
-    fsync_dir(path.parent_path());
+    if (auto e = io::write_file_atomic(path.string(), content, static_cast<mode_t>(mode)); !e.empty())
+        throw std::runtime_error(e);
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, unsigned mode)
 {
-    write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()), mode);
+    if (auto e = io::write_file_atomic(path.string(), content, static_cast<mode_t>(mode)); !e.empty())
+        throw std::runtime_error(e);
 }
 
 std::optional<bytes> read_file(const std::filesystem::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec))
-            return std::nullopt;
-        throw std::system_error(std::make_error_code(std::errc::io_error), "read " + path.string());
-    }
-    return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!io::file_exists(path.string()))
+        return std::nullopt;
+    bytes out;
+    if (auto e = io::read_file(path.string(), out, max_state_file); !e.empty())
+        throw std::runtime_error(e);
+    return out;
 }
 
 std::optional<std::string> read_text(const std::filesystem::path& path)

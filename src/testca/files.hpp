@@ -1,7 +1,8 @@
 // Durable files for the test CA's state directory: every write is a temp file
 // in the same directory, fsync, rename over the target, fsync of the
 // directory, so that kill -9 or a power cut leaves the old or the new file,
-// never half of one. Failures throw std::system_error (a full disk is not a
+// never half of one (io/durable_file.hpp does the writing). Failures throw
+// std::runtime_error or std::system_error (a full disk is not a
 // client error; the server answers 500 and carries on).
 #pragma once
 
