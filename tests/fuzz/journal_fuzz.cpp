@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     if (::mkdtemp(pattern.data()) == nullptr)
         std::abort();
     dir = new std::string(pattern);
+    // libFuzzer ends a timed run with exit(): leave nothing in /dev/shm.
+    std::atexit([] {
+        std::error_code ignored;
+        std::filesystem::remove_all(*dir, ignored);
+    });
     return 0;
 }
 

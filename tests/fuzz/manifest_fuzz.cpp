@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -44,6 +45,11 @@ void write_file(const std::string& path, const std::uint8_t* data, std::size_t s
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
     dir = new std::string(make_dir());
+    // libFuzzer ends a timed run with exit(): leave nothing in /dev/shm.
+    std::atexit([] {
+        std::error_code ignored;
+        std::filesystem::remove_all(*dir, ignored);
+    });
     // Something for relative `key` paths to find.
     const std::uint8_t key[] = "not a key";
     write_file(*dir + "/k.pem", key, sizeof key - 1);
