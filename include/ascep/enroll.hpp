@@ -68,6 +68,7 @@ public:
     /// Algorithm fall-backs the user should see (DES, MD5), one line each.
     const std::vector<std::string>& warnings() const;
     const state& internals() const { return *state_; }
+    const std::shared_ptr<const state>& shared_internals() const { return state_; }
 
 private:
     std::shared_ptr<const state> state_;

@@ -17,6 +17,15 @@ namespace asio = boost::asio;
 asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_params params, bool use_post,
                                              Botan::RandomNumberGenerator& rng, enroll_observer* observer)
 {
+    auto shared = std::make_shared<const scep::enroll_params>(std::move(params));
+    auto out = co_await async_enroll(ep, std::move(shared), use_post, rng, observer);
+    co_return out;
+}
+
+asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, std::shared_ptr<const scep::enroll_params> params,
+                                             bool use_post, Botan::RandomNumberGenerator& rng,
+                                             enroll_observer* observer)
+{
     enroll_outcome out;
     scep::enroll_fsm fsm(std::move(params), rng);
     asio::steady_timer timer(co_await asio::this_coro::executor);

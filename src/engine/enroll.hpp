@@ -34,5 +34,10 @@ struct enroll_outcome {
 /// the returned awaitable; `params` is moved in.
 boost::asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep, scep::enroll_params params, bool use_post,
                                                     Botan::RandomNumberGenerator& rng, enroll_observer* observer);
+/// The same with shared parameters (not copied; they must not change while it runs).
+boost::asio::awaitable<enroll_outcome> async_enroll(const endpoint& ep,
+                                                    std::shared_ptr<const scep::enroll_params> params,
+                                                    bool use_post, Botan::RandomNumberGenerator& rng,
+                                                    enroll_observer* observer);
 
 } // namespace ascep::engine

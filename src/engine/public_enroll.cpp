@@ -193,8 +193,10 @@ asio::awaitable<enroll_result> async_enroll(client& c, enroll_plan plan, Botan::
                                             enroll_observer* observer)
 {
     observer_adapter adapter(observer);
-    const auto& params = plan.internals().params;
-    auto outcome = co_await engine::async_enroll(c.internals().ep, params, params.algorithms.use_post, rng, &adapter);
+    // The plan's parameters, shared (aliasing pointer), not copied.
+    std::shared_ptr<const scep::enroll_params> params(plan.shared_internals(), &plan.internals().params);
+    const bool use_post = params->algorithms.use_post;
+    auto outcome = co_await engine::async_enroll(c.internals().ep, std::move(params), use_post, rng, &adapter);
     auto& r = outcome.result;
 
     enroll_result out;

@@ -394,21 +394,26 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
             interrupted(d, {}, messages);
             co_return;
         }
-        ascep::enroll_request req;
-        req.key = material.key;
-        req.csr = material.csr;
-        req.ca_certificates = ca_certs_;
-        req.capabilities = caps_;
-        req.cipher = settings_.cipher;
-        req.digest = settings_.digest;
-        req.use_post = settings_.use_post;
-        req.self_signed = signer;
-        req.poll_interval = settings_.poll_interval;
-        req.max_poll_time = settings_.max_poll_time;
-        req.max_poll_count = settings_.max_poll_count;
-        req.resume = resume;
+        // The request lives only until the plan is made: a device waiting to
+        // poll keeps the plan, not a second copy of everything.
+        std::optional<ascep::enroll_plan> plan;
         std::string why;
-        auto plan = ascep::prepare_enrollment(req, rng_, why);
+        {
+            ascep::enroll_request req;
+            req.key = material.key;
+            req.csr = material.csr;
+            req.ca_certificates = ca_certs_;
+            req.capabilities = caps_;
+            req.cipher = settings_.cipher;
+            req.digest = settings_.digest;
+            req.use_post = settings_.use_post;
+            req.self_signed = signer;
+            req.poll_interval = settings_.poll_interval;
+            req.max_poll_time = settings_.max_poll_time;
+            req.max_poll_count = settings_.max_poll_count;
+            req.resume = resume;
+            plan = ascep::prepare_enrollment(req, rng_, why);
+        }
         if (!plan) {
             ++counts.failed;
             record({d.id, device_state::failed, {}, why, messages, unix_ms()});

@@ -81,19 +81,22 @@ class enroll_fsm {
 public:
     /// `rng` must outlive the machine.
     enroll_fsm(enroll_params params, Botan::RandomNumberGenerator& rng);
+    /// Shares `params` instead of copying them: thousands of machines waiting
+    /// to poll need not each hold their own copy of the request.
+    enroll_fsm(std::shared_ptr<const enroll_params> params, Botan::RandomNumberGenerator& rng);
 
     /// Advances on `event` at time `now` (the engine's wall clock, passed in:
     /// it dates the signingTime attribute and measures the -T poll limit).
     enroll_action resume(const enroll_event& event, std::chrono::system_clock::time_point now);
 
-    const enroll_params& params() const { return params_; }
+    const enroll_params& params() const { return *params_; }
 
 private:
     enroll_action send(message_type type, std::vector<std::uint8_t> data, std::chrono::system_clock::time_point now);
     enroll_action on_reply(std::span<const std::uint8_t> body, std::chrono::system_clock::time_point now);
     enroll_action fail(boost::system::error_code ec);
 
-    enroll_params params_;
+    std::shared_ptr<const enroll_params> params_;
     Botan::RandomNumberGenerator& rng_;
     std::optional<sent_request> in_flight_;
     std::optional<std::chrono::system_clock::time_point> first_sent_;
