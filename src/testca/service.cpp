@@ -1,5 +1,6 @@
 #include "testca/service.hpp"
 
+#include "asn1/ber.hpp"
 #include "asn1/oids.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/message_data.hpp"
@@ -280,6 +281,9 @@ http_reply service::enroll(exchange& ex)
 {
     std::optional<Botan::PKCS10_Request> csr;
     try {
+        // Bounded before Botan sees it: its BER reader takes minutes on a
+        // megabyte of indefinite lengths (asn1::check_limits).
+        asn1::check_limits(ex.request.message_data);
         csr.emplace(ex.request.message_data);
     } catch (const std::exception&) {
         return refuse(ex, scep::fail_info::bad_request, "messageData is not a PKCS#10 request");
