@@ -1,4 +1,4 @@
-#include "cli/hex_digit.hpp"
+#include "asn1/hex_digit.hpp"
 #include "cli/inspect_input.hpp"
 
 #include <botan/base64.h>
@@ -57,8 +57,8 @@ std::optional<inspect_input> from_base64(std::string_view text, std::string& why
     b64.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
-        if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            c = static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+        if (c == '%' && i + 2 < text.size() && asn1::hex_value(text[i + 1]) >= 0 && asn1::hex_value(text[i + 2]) >= 0) {
+            c = static_cast<char>(asn1::hex_value(text[i + 1]) * 16 + asn1::hex_value(text[i + 2]));
             i += 2;
         }
         if (std::isspace(static_cast<unsigned char>(c)))

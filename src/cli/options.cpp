@@ -1,4 +1,4 @@
-#include "cli/hex_digit.hpp"
+#include "asn1/hex_digit.hpp"
 #include "cli/options.hpp"
 
 #include "cli/config_file.hpp"
@@ -468,9 +468,9 @@ result<serial_number> hex_serial(std::string_view text, std::string_view digits)
     bytes.reserve(digits.size() / 2 + 1);
     std::size_t i = digits.size() % 2; // an odd count gets a leading 0 nibble
     if (i == 1)
-        bytes.push_back(static_cast<std::uint8_t>(hex_value(digits[0])));
+        bytes.push_back(static_cast<std::uint8_t>(asn1::hex_value(digits[0])));
     for (; i < digits.size(); i += 2)
-        bytes.push_back(static_cast<std::uint8_t>(hex_value(digits[i]) * 16 + hex_value(digits[i + 1])));
+        bytes.push_back(static_cast<std::uint8_t>(asn1::hex_value(digits[i]) * 16 + asn1::hex_value(digits[i + 1])));
     strip_leading_zeros(bytes);
     return serial_number{std::move(bytes)};
 }
@@ -549,7 +549,7 @@ result<serial_number> parse_serial(std::string_view text)
             const auto colon = text.find(':', start);
             const auto group = text.substr(start, colon == std::string_view::npos ? colon : colon - start);
             if (group.empty() || group.size() > 2
-                || !std::all_of(group.begin(), group.end(), [](char c) { return hex_value(c) >= 0; }))
+                || !std::all_of(group.begin(), group.end(), [](char c) { return asn1::hex_value(c) >= 0; }))
                 return usage_error("serial number " + shown + " is not hex bytes separated by ':'");
             digits += group.size() == 1 ? "0" + std::string(group) : std::string(group);
             if (colon == std::string_view::npos)
@@ -559,7 +559,7 @@ result<serial_number> parse_serial(std::string_view text)
         r = hex_serial(text, digits);
     } else if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
         const auto digits = text.substr(2);
-        if (!std::all_of(digits.begin(), digits.end(), [](char c) { return hex_value(c) >= 0; }))
+        if (!std::all_of(digits.begin(), digits.end(), [](char c) { return asn1::hex_value(c) >= 0; }))
             return usage_error("serial number " + shown + " is not a hex number");
         r = hex_serial(text, digits);
     } else if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -579,7 +579,7 @@ result<serial_number> parse_serial(std::string_view text)
         }
         strip_leading_zeros(bytes);
         r = serial_number{std::move(bytes)};
-    } else if (std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; })) {
+    } else if (std::all_of(text.begin(), text.end(), [](char c) { return asn1::hex_value(c) >= 0; })) {
         // Hex digits without ':' and with a letter: sscep reads these as hex too.
         r = hex_serial(text, text);
     } else {

@@ -23,7 +23,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <botan/auto_rng.h>
-#include <botan/data_src.h>
 #include <botan/hash.h>
 #include <botan/hex.h>
 
@@ -71,7 +70,8 @@ std::string sha256_hex(const Botan::X509_Certificate& cert)
     return Botan::hex_encode(hash->final_stdvec());
 }
 
-/// -c: one DER certificate, or any number of PEM blocks (as getca writes a chain).
+/// -c: read as a GetCACert body is (scep::parse_ca_certs: one DER
+/// certificate, a PKCS#7 chain, or PEM blocks as getca writes them).
 std::optional<std::vector<Botan::X509_Certificate>> load_certificates(const std::string& path, std::string& why)
 {
     std::vector<std::uint8_t> bytes;
@@ -79,25 +79,12 @@ std::optional<std::vector<Botan::X509_Certificate>> load_certificates(const std:
         why = "cannot read CA certificate (-c): " + e;
         return std::nullopt;
     }
-    std::vector<Botan::X509_Certificate> certs;
-    try {
-        Botan::DataSource_Memory src(bytes);
-        for (;;) {
-            const auto at = src.get_bytes_read();
-            if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.end(),
-                            [](std::uint8_t b) { return std::isspace(b) != 0; }))
-                break;
-            certs.emplace_back(src);
-        }
-    } catch (const std::exception& e) {
-        why = "CA certificate (-c) " + path + ": " + e.what();
+    auto certs = scep::parse_ca_certs(bytes);
+    if (!certs) {
+        why = "no usable certificate in the CA certificate file (-c) " + path + ": " + certs.error().message();
         return std::nullopt;
     }
-    if (certs.empty()) {
-        why = "no certificate in the CA certificate file (-c) " + path;
-        return std::nullopt;
-    }
-    return certs;
+    return std::move(*certs);
 }
 
 /// One device being worked on: its cancellation (SIGINT ends its waits) and

@@ -1,6 +1,7 @@
 #include "testca/service.hpp"
 
 #include "asn1/ber.hpp"
+#include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/message_data.hpp"
@@ -26,25 +27,14 @@ bool iequals(std::string_view a, std::string_view b)
            });
 }
 
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::string percent_decode(std::string_view in)
 {
     std::string out;
     out.reserve(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (in[i] == '%' && i + 2 < in.size()) {
-            const int hi = hex_value(in[i + 1]);
-            const int lo = hex_value(in[i + 2]);
+            const int hi = asn1::hex_value(in[i + 1]);
+            const int lo = asn1::hex_value(in[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;
