@@ -1,8 +1,8 @@
-// One hexadecimal digit's value: serial numbers (-s) and percent-escapes
-// (inspect) both read hex.
+// One hexadecimal digit's value: the CLI's serial numbers (-s) and
+// percent-escapes (inspect), and the test CA's query strings, all read hex.
 #pragma once
 
-namespace ascep::cli {
+namespace ascep::asn1 {
 
 /// 0..15, or -1 when `c` is not a hex digit.
 constexpr int hex_value(char c) noexcept
@@ -16,4 +16,4 @@ constexpr int hex_value(char c) noexcept
     return -1;
 }
 
-} // namespace ascep::cli
+} // namespace ascep::asn1
