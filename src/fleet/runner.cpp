@@ -6,6 +6,7 @@
 #include "fleet/journal.hpp"
 #include "fleet/manifest.hpp"
 #include "fleet/offload.hpp"
+#include "fleet/poll_queue.hpp"
 #include "fleet/report.hpp"
 #include "io/durable_file.hpp"
 #include "scep/ca_certs.hpp"
@@ -87,8 +88,25 @@ std::optional<std::vector<Botan::X509_Certificate>> load_certificates(const std:
     return std::move(*certs);
 }
 
+unsigned crypto_threads_for(const fleet_settings& s)
+{
+    return s.crypto_threads != 0 ? s.crypto_threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// How many devices are worked on at once (key generation, requests, backoff;
+/// not those parked between polls): enough to keep every permit of
+/// --concurrency and every crypto thread busy, few enough that keys are made
+/// just ahead of the requests that need them and memory stays flat.
+std::size_t window_for(const fleet_settings& s)
+{
+    if (s.max_active != 0)
+        return s.max_active;
+    return std::max<std::size_t>(64, 4 * (std::size_t{s.client.max_in_flight} + crypto_threads_for(s)));
+}
+
 /// One device being worked on: its cancellation (SIGINT ends its waits) and
-/// whether it is now waiting (poll timer or backoff) rather than talking.
+/// whether it is now waiting out a backoff rather than talking. A device
+/// waiting to poll has no slot: it is parked in the poll_queue.
 struct device_slot {
     asio::cancellation_signal cancel;
     bool waiting = false;
@@ -98,9 +116,9 @@ class fleet_run {
 public:
     explicit fleet_run(const fleet_settings& s)
         : settings_(s),
-          crypto_(s.crypto_threads != 0 ? s.crypto_threads : std::max(1u, std::thread::hardware_concurrency())),
+          crypto_(crypto_threads_for(s)),
           disk_(2), journal_strand_(asio::make_strand(disk_)), wake_(ioc_), ticker_(ioc_), grace_(ioc_),
-          signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}())
+          signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}()), window_(window_for(s))
     {
     }
 
@@ -116,7 +134,13 @@ private:
     std::optional<setup_failure> check_inputs();
     asio::awaitable<std::optional<setup_failure>> async_setup();
     asio::awaitable<void> dispatch();
-    asio::awaitable<void> run_device(device d, device_slot& slot);
+    std::list<device_slot>::iterator new_slot();
+    void launch(std::list<device_slot>::iterator slot, asio::awaitable<void> task);
+    asio::awaitable<void> start_device(device d, device_slot& slot);
+    asio::awaitable<void> poll_device(parked_device p, device_slot& slot);
+    asio::awaitable<void> enroll_device(device d, device_progress st, bool resume, bool reuse_csr, std::string tid,
+                                        std::vector<std::uint8_t> signer_der, device_slot& slot);
+    void fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st);
     asio::awaitable<void> tick();
     asio::awaitable<bool> backoff(device_slot& slot, unsigned step);
     void on_signal(const boost::system::error_code& ec, int signo);
@@ -126,8 +150,6 @@ private:
     void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
                        unsigned messages, unsigned retries, clock::time_point started);
     void interrupted(const device& d, const std::string& tid, unsigned messages);
-
-    class observer;
 
     const fleet_settings& settings_;
     asio::io_context ioc_;
@@ -148,7 +170,9 @@ private:
     std::vector<std::string> caps_;
 
     std::list<device_slot> slots_;
-    std::size_t active_ = 0;
+    std::size_t active_ = 0;      // devices with a slot: being worked on
+    const std::size_t window_;    // at most this many at once
+    poll_queue parked_;           // PENDING, waiting to poll
     bool dispatch_done_ = false;
     bool stopping_ = false;
     std::atomic<bool> stop_flag_{false}; // stopping_, for the worker threads
@@ -158,51 +182,6 @@ private:
     std::mutex journal_error_mutex_;
     std::string journal_error_;
     std::vector<report_entry> report_;
-};
-
-/// Keeps the counts and the journal in step with what the engine does.
-class fleet_run::observer final : public ascep::enroll_observer {
-public:
-    observer(fleet_run& run, device_slot& slot, const device& d, std::string tid)
-        : run_(run), slot_(slot), device_(d), tid_(std::move(tid))
-    {
-    }
-    ~observer() override { not_waiting(); }
-
-    void on_send(unsigned, bool) override { not_waiting(); }
-
-    bool on_pending(std::chrono::seconds) override
-    {
-        if (!saw_pending) {
-            saw_pending = true;
-            // From now on a re-run polls (CertPoll) instead of asking again.
-            run_.record({device_.id, device_state::pending, tid_, {}, 0, unix_ms()});
-            run_.progress_.event({device_.id, "pending", tid_, {}, 0, -1});
-        }
-        if (run_.stopping_)
-            return false;
-        if (!slot_.waiting) {
-            slot_.waiting = true;
-            ++run_.progress_.counts.waiting;
-        }
-        return true;
-    }
-
-    bool saw_pending = false;
-
-private:
-    void not_waiting()
-    {
-        if (slot_.waiting) {
-            slot_.waiting = false;
-            --run_.progress_.counts.waiting;
-        }
-    }
-
-    fleet_run& run_;
-    device_slot& slot_;
-    const device& device_;
-    std::string tid_;
 };
 
 void fleet_run::record(journal_record r)
@@ -315,19 +294,28 @@ asio::awaitable<bool> fleet_run::backoff(device_slot& slot, unsigned step)
     co_return !ec && !stopping_;
 }
 
-asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
+void fleet_run::fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st)
+{
+    ++progress_.counts.failed;
+    record({d.id, device_state::failed, tid, why, st.messages, unix_ms()});
+    finish_device(d, "failed", tid, why, st.messages, st.retries, st.started);
+}
+
+asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
 {
     // A cancelled wait must not make every later co_await throw: the device
     // still has to write down where it stopped.
     co_await asio::this_coro::throw_if_cancelled(false);
-    const auto started = clock::now();
-    const auto paths = paths_for(settings_.out_dir, d.id);
+    device_progress st;
+    st.started = clock::now();
+    st.transient_left = settings_.retries;
+    st.failures_left = settings_.retry_failures;
     const auto& replayed = journal_->replayed();
     const auto found = replayed.find(d.id);
     const journal_record* prior = found == replayed.end() ? nullptr : &found->second;
     auto& counts = progress_.counts;
 
-    auto look_for_cert = [paths] { return issued_certificate(paths); };
+    auto look_for_cert = [paths = paths_for(settings_.out_dir, d.id)] { return issued_certificate(paths); };
     const auto issued_before = co_await async_offload(disk_, std::move(look_for_cert));
     if (issued_before) {
         ++counts.issued;
@@ -335,54 +323,82 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
         const auto serial = Botan::hex_encode(issued_before->serial_number());
         if (prior == nullptr || prior->state != device_state::issued)
             record({d.id, device_state::issued, prior ? prior->transaction_id : "", serial, 0, unix_ms()});
-        finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, started);
+        finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, st.started);
         co_return;
     }
     if (prior != nullptr && prior->state == device_state::failed && !settings_.retry_failed) {
         ++counts.failed;
-        finish_device(d, "failed", prior->transaction_id, prior->detail + " (in an earlier run; --retry-failed tries again)",
-                      0, 0, started);
+        finish_device(d, "failed", prior->transaction_id,
+                      prior->detail + " (in an earlier run; --retry-failed tries again)", 0, 0, st.started);
         co_return;
     }
     if (stopping_) {
         interrupted(d, {}, 0);
         co_return;
     }
-
-    bool resume = prior != nullptr && prior->state == device_state::pending;
+    const bool resume = prior != nullptr && prior->state == device_state::pending;
     const bool reuse_csr = prior != nullptr && prior->state != device_state::failed;
+    std::string tid = prior != nullptr ? prior->transaction_id : std::string();
+    co_await enroll_device(std::move(d), st, resume, reuse_csr, std::move(tid), {}, slot);
+}
+
+asio::awaitable<void> fleet_run::poll_device(parked_device p, device_slot& slot)
+{
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await enroll_device(std::move(p.row), p.progress, true, true, std::move(p.transaction_id),
+                           std::move(p.signer), slot);
+}
+
+asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, bool resume, bool reuse_csr,
+                                               std::string tid, std::vector<std::uint8_t> signer_der,
+                                               device_slot& slot)
+{
+    const auto paths = paths_for(settings_.out_dir, d.id);
+    auto& counts = progress_.counts;
+    // Between polls nothing of the device is held but its parked record, so
+    // the key and the request are read again; a key that vanished meanwhile
+    // must not be replaced by a new one under the same request.
+    const bool polling = !signer_der.empty();
     // Queued key generations are skipped once a signal came: the run must
     // not wait for a thousand RSA keys before it can stop.
     auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
-                          stop = &stop_flag_] {
+                          polling, stop = &stop_flag_] {
         if (stop->load())
             return device_material{};
+        if (polling && d.key_file.empty() && !io::file_exists(paths.key)) {
+            device_material gone;
+            gone.error = paths.key + " disappeared while the device waited to poll";
+            return gone;
+        }
         return prepare_material(d, paths, bits, challenge, reuse_csr);
     };
     const auto material = co_await async_offload(crypto_, std::move(make_material));
     if (stopping_ && material.error.empty()) {
-        interrupted(d, {}, 0);
+        interrupted(d, tid, st.messages);
         co_return;
     }
     if (!material.error.empty()) {
-        ++counts.failed;
-        record({d.id, device_state::failed, {}, material.error, 0, unix_ms()});
-        finish_device(d, "failed", {}, material.error, 0, 0, started);
+        fail_device(d, tid, material.error, st);
         co_return;
     }
 
     std::optional<Botan::X509_Certificate> signer;
-    unsigned messages = 0;
-    unsigned retries = 0;
-    unsigned transient_left = settings_.retries;
-    unsigned failures_left = settings_.retry_failures;
+    if (polling) {
+        try {
+            signer.emplace(signer_der);
+        } catch (const std::exception&) {
+            // Ours, made in this run: cannot happen; a new one signs as well.
+        }
+        signer_der = {};
+    }
     for (unsigned step = 0;; ++step) {
         if (stopping_) {
-            interrupted(d, {}, messages);
+            interrupted(d, tid, st.messages);
             co_return;
         }
-        // The request lives only until the plan is made: a device waiting to
-        // poll keeps the plan, not a second copy of everything.
+        // The request lives only until the plan is made. Each call of the
+        // engine sends one message (max_poll_count 1): the fleet keeps the
+        // poll limits itself and parks the device between polls.
         std::optional<ascep::enroll_plan> plan;
         std::string why;
         {
@@ -395,27 +411,30 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
             req.digest = settings_.digest;
             req.use_post = settings_.use_post;
             req.self_signed = signer;
-            req.poll_interval = settings_.poll_interval;
-            req.max_poll_time = settings_.max_poll_time;
-            req.max_poll_count = settings_.max_poll_count;
+            req.max_poll_count = 1;
             req.resume = resume;
             plan = ascep::prepare_enrollment(req, rng_, why);
         }
         if (!plan) {
-            ++counts.failed;
-            record({d.id, device_state::failed, {}, why, messages, unix_ms()});
-            finish_device(d, "failed", {}, why, messages, retries, started);
+            fail_device(d, tid, why, st);
+            co_return;
+        }
+        if (!tid.empty() && resume && plan->transaction_id() != tid) {
+            fail_device(d, tid, "the key changed while the request was PENDING (transactionID " +
+                                    plan->transaction_id() + ")", st);
             co_return;
         }
         signer = plan->signer_certificate();
-        const auto& tid = plan->transaction_id();
+        tid = plan->transaction_id();
         if (!resume)
-            record({d.id, device_state::requested, tid, {}, messages, unix_ms()});
+            record({d.id, device_state::requested, tid, {}, st.messages, unix_ms()});
+        if (!st.first_sent)
+            st.first_sent = clock::now();
 
-        observer obs(*this, slot, d, tid);
-        const auto r = co_await ascep::async_enroll(*client_, *plan, rng_, &obs);
-        messages += r.messages_sent;
-        resume = resume || obs.saw_pending;
+        const auto r = co_await ascep::async_enroll(*client_, *plan, rng_);
+        st.messages += r.messages_sent;
+        st.request_messages += r.messages_sent;
+        plan.reset();
 
         switch (r.status) {
         case ascep::enroll_status::issued: {
@@ -425,109 +444,151 @@ asio::awaitable<void> fleet_run::run_device(device d, device_slot& slot)
             };
             const auto error = co_await async_offload(disk_, std::move(write));
             if (!error.empty()) {
-                ++counts.failed;
-                record({d.id, device_state::failed, tid, "issued, but " + error, messages, unix_ms()});
-                finish_device(d, "failed", tid, "issued, but " + error, messages, retries, started);
+                fail_device(d, tid, "issued, but " + error, st);
                 co_return;
             }
             const auto serial = Botan::hex_encode(r.certificate->serial_number());
             ++counts.issued;
             ++counts.issued_now;
-            record({d.id, device_state::issued, tid, serial, messages, unix_ms()});
-            finish_device(d, "issued", tid, serial, messages, retries, started);
+            record({d.id, device_state::issued, tid, serial, st.messages, unix_ms()});
+            finish_device(d, "issued", tid, serial, st.messages, st.retries, st.started);
             co_return;
         }
-        case ascep::enroll_status::pending:
-            if (r.error) { // stopped while waiting: a re-run polls on
-                interrupted(d, tid, messages);
+        case ascep::enroll_status::pending: {
+            resume = true;
+            if (!st.told_pending) {
+                // From now on a re-run polls (CertPoll) instead of asking again.
+                st.told_pending = true;
+                record({d.id, device_state::pending, tid, {}, 0, unix_ms()});
+                progress_.event({d.id, "pending", tid, {}, 0, -1});
+            }
+            if (stopping_) {
+                interrupted(d, tid, st.messages);
                 co_return;
             }
-            ++counts.pending;
-            record({d.id, device_state::pending, tid, "still PENDING at the poll limits", messages, unix_ms()});
-            finish_device(d, "pending", tid, "still PENDING at the poll limits", messages, retries, started);
+            const auto now = clock::now();
+            const auto wait = next_poll_in(st, settings_.poll_interval, settings_.max_poll_time,
+                                           settings_.max_poll_count, now);
+            if (!wait) {
+                ++counts.pending;
+                record({d.id, device_state::pending, tid, "still PENDING at the poll limits", st.messages, unix_ms()});
+                finish_device(d, "pending", tid, "still PENDING at the poll limits", st.messages, st.retries,
+                              st.started);
+                co_return;
+            }
+            parked_.park(now + *wait, {std::move(d), std::move(tid), signer->BER_encode(), st});
+            ++counts.waiting;
+            wake_.cancel(); // the dispatcher may have to wake earlier now
             co_return;
+        }
         case ascep::enroll_status::rejected: {
             std::string reason = "the CA answered FAILURE";
             if (r.fail_info)
                 reason += ": failInfo " + r.fail_info_name;
             if (r.fail_info_text)
                 reason += " (" + *r.fail_info_text + ")";
-            if (failures_left > 0) {
-                --failures_left;
-                ++retries;
-                progress_.event({d.id, "retry", tid, reason, messages, -1});
+            if (st.failures_left > 0) {
+                --st.failures_left;
+                ++st.retries;
+                progress_.event({d.id, "retry", tid, reason, st.messages, -1});
                 if (!co_await backoff(slot, step)) {
-                    interrupted(d, tid, messages);
+                    interrupted(d, tid, st.messages);
                     co_return;
                 }
-                resume = false; // a fresh PKCSReq
+                resume = false; // a fresh PKCSReq, with its own poll limits
+                st.request_messages = 0;
+                st.first_sent.reset();
                 continue;
             }
-            ++counts.failed;
-            record({d.id, device_state::failed, tid, reason, messages, unix_ms()});
-            finish_device(d, "failed", tid, reason, messages, retries, started);
+            fail_device(d, tid, reason, st);
             co_return;
         }
         case ascep::enroll_status::error:
             if (stopping_) {
-                interrupted(d, tid, messages);
+                interrupted(d, tid, st.messages);
                 co_return;
             }
-            if (r.transient && transient_left > 0) {
-                --transient_left;
-                ++retries;
-                progress_.event({d.id, "retry", tid, r.error->text, messages, -1});
+            if (r.transient && st.transient_left > 0) {
+                --st.transient_left;
+                ++st.retries;
+                progress_.event({d.id, "retry", tid, r.error->text, st.messages, -1});
                 if (!co_await backoff(slot, step)) {
-                    interrupted(d, tid, messages);
+                    interrupted(d, tid, st.messages);
                     co_return;
                 }
                 continue;
             }
-            ++counts.failed;
-            record({d.id, device_state::failed, tid, r.error->text, messages, unix_ms()});
-            finish_device(d, "failed", tid, r.error->text, messages, retries, started);
+            fail_device(d, tid, r.error->text, st);
             co_return;
         }
     }
+}
+
+std::list<device_slot>::iterator fleet_run::new_slot()
+{
+    ++active_;
+    slots_.emplace_back();
+    return std::prev(slots_.end());
+}
+
+void fleet_run::launch(std::list<device_slot>::iterator it, asio::awaitable<void> task)
+{
+    auto done = [this, it](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                progress_.message(std::string("internal error in a device task: ") + ex.what());
+            }
+        }
+        slots_.erase(it);
+        --active_;
+        wake_.cancel();
+        maybe_finish();
+    };
+    asio::co_spawn(ioc_, std::move(task), asio::bind_cancellation_slot(it->cancel.slot(), std::move(done)));
 }
 
 asio::awaitable<void> fleet_run::dispatch()
 {
     manifest_problem problem;
     auto reader = manifest_reader::open(settings_.manifest, problem);
-    if (reader) {
-        device d;
-        std::optional<manifest_problem> bad;
-        while (!stopping_ && reader->next(d, bad)) {
+    if (!reader)
+        progress_.message(settings_.manifest + ": " + problem.message);
+    bool more = reader.has_value();
+    device d;
+    for (;;) {
+        // Polls that are due go first: those devices have waited longest.
+        while (!stopping_ && active_ < window_) {
+            auto due = parked_.take_due(clock::now());
+            if (!due)
+                break;
+            --progress_.counts.waiting;
+            const auto it = new_slot();
+            launch(it, poll_device(std::move(*due), *it));
+        }
+        // Then new devices, read from the manifest as slots free up.
+        while (!stopping_ && more && active_ < window_) {
+            std::optional<manifest_problem> bad;
+            if (!reader->next(d, bad)) {
+                more = false;
+                break;
+            }
             if (bad) // checked before the start: the file changed under us
                 continue;
-            while (active_ >= settings_.max_active && !stopping_) {
-                wake_.expires_at(asio::steady_timer::time_point::max());
-                co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-            }
-            if (stopping_)
-                break;
-            ++active_;
-            auto& slot = slots_.emplace_back();
-            auto it = std::prev(slots_.end());
-            auto done = [this, it](std::exception_ptr e) {
-                if (e) {
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        progress_.message(std::string("internal error in a device task: ") + ex.what());
-                    }
-                }
-                slots_.erase(it);
-                --active_;
-                wake_.cancel();
-                maybe_finish();
-            };
-            asio::co_spawn(ioc_, run_device(std::move(d), slot),
-                           asio::bind_cancellation_slot(slot.cancel.slot(), std::move(done)));
+            const auto it = new_slot();
+            launch(it, start_device(std::move(d), *it));
         }
-    } else {
-        progress_.message(settings_.manifest + ": " + problem.message);
+        if (stopping_ || (!more && active_ == 0 && parked_.empty()))
+            break;
+        // Woken by the next due poll, a device leaving its slot, or a signal.
+        wake_.expires_at(parked_.next_due().value_or(asio::steady_timer::time_point::max()));
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    // Stopped: the parked devices stay PENDING at the CA; a re-run polls them.
+    for (const auto& p : parked_.take_all()) {
+        --progress_.counts.waiting;
+        interrupted(p.row, p.transaction_id, p.progress.messages);
     }
     dispatch_done_ = true;
     maybe_finish();

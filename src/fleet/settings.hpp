@@ -51,9 +51,10 @@ struct fleet_settings {
 
     /// On SIGINT/SIGTERM, requests in flight get this long to finish.
     std::chrono::milliseconds grace{5000};
-    /// Devices being worked on at once (pending ones included); the manifest
-    /// is read as they finish.
-    std::size_t max_active = 20000;
+    /// Devices being worked on at once (key generation, requests, backoff;
+    /// not those waiting to poll); the manifest is read as slots free up.
+    /// 0: 4 x (max_in_flight + crypto threads), at least 64.
+    std::size_t max_active = 0;
 
     bool jsonl = false;      ///< one JSON object per device event on `events`
     std::string report_file; ///< --report FILE
