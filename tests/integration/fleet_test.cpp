@@ -338,6 +338,58 @@ TEST_CASE("fleet: still PENDING at the poll limit exits 3; a FAILURE exits 2")
     }
 }
 
+TEST_CASE("fleet: devices waiting to poll keep -n and -T as enroll does, and never get a new key")
+{
+    fleet_fixture f({"--pending", "1000"});
+    write_manifest(f.dir.file("devices.csv"), 4);
+
+    SECTION("-n 3: the request and two polls per device")
+    {
+        const auto r = f.ascep(f.fleet_args("devices.csv", "out",
+                                            {"-t", "1", "-n", "3", "--bits", "1024", "--report", f.path("r.json")}));
+        INFO(r.errors);
+        CHECK(r.exit_code == 3);
+        const auto report = slurp(f.dir.file("r.json"));
+        INFO(report);
+        CHECK(count_of(report, "\"status\":\"pending\"") == 4);
+        CHECK(count_of(report, "\"messages\":3,") == 4);
+    }
+    SECTION("-T 2 cuts the 100 s poll interval short: one poll after 2 s, then done")
+    {
+        const auto started = std::chrono::steady_clock::now();
+        const auto r = f.ascep(f.fleet_args("devices.csv", "out", {"-t", "100", "-T", "2", "--bits", "1024",
+                                                                   "--report", f.path("r.json")}));
+        const auto took = std::chrono::steady_clock::now() - started;
+        INFO(r.errors);
+        CHECK(r.exit_code == 3);
+        CHECK(took >= std::chrono::seconds(2));
+        CHECK(took < std::chrono::seconds(30));
+        CHECK(count_of(slurp(f.dir.file("r.json")), "\"messages\":2,") == 4);
+    }
+    SECTION("a key.pem removed while its device waits fails that device; no new key is made")
+    {
+        auto args = f.fleet_args("devices.csv", "out", {"-t", "2", "-n", "4", "--bits", "1024", "--jsonl"});
+        args.insert(args.begin(), ASCEP_PATH);
+        const auto log = f.dir.file("run.log");
+        const pid_t pid = spawn(args, log);
+        const auto key = f.dir.file("out") / "dev-0002" / "key.pem";
+        const auto journal = f.dir.file("out") / "journal.jsonl";
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (count_of(fs::exists(journal) ? slurp(journal) : std::string(), "\"state\":\"pending\"") < 4 &&
+               std::chrono::steady_clock::now() < deadline)
+            ::usleep(50000);
+        REQUIRE(fs::remove(key)); // parked now: its next poll is about 2 s away
+        const int code = wait_exit(pid);
+        const auto text = slurp(log);
+        INFO(text);
+        CHECK(code == 2); // failed beats pending
+        CHECK(text.find("disappeared while the device waited to poll") != std::string::npos);
+        CHECK_FALSE(fs::exists(key));
+        CHECK(count_of(text, "\"event\":\"failed\"") == 1);
+        CHECK(count_of(text, "still PENDING at the poll limits") == 3); // the other three polled on
+    }
+}
+
 TEST_CASE("fleet: SIGINT while keys are still being generated stops without generating the rest")
 {
     fleet_fixture f({});
