@@ -5,16 +5,20 @@
 #include "temp_dir.hpp"
 #include "text_files.hpp"
 #include "testca_process.hpp"
+#include "test_pki.hpp"
+#include "threaded_http_server.hpp"
 
 #include <botan/data_src.h>
 #include <botan/hash.h>
 #include <botan/hex.h>
 #include <botan/pkcs8.h>
+#include <botan/pem.h>
 #include <botan/pkix_types.h>
 #include <botan/x509cert.h>
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <fcntl.h>
 #include <map>
@@ -412,4 +416,68 @@ TEST_CASE("fleet: SIGINT while keys are still being generated stops without gene
     INFO(slurp(log));
     CHECK(keys < 40);
     CHECK(slurp(log).find("not finished (run the same command again to resume)") != std::string::npos);
+}
+
+TEST_CASE("fleet: requests in flight get the grace period after SIGINT; a second SIGINT ends them at once")
+{
+    // A CA that answers GetCACaps and never answers a PKIOperation: the
+    // requests stay in flight until the grace period or a second signal.
+    std::atomic<int> operations{0};
+    test::http_server_options opts;
+    opts.handler = [&operations](const test::recorded_request& r) -> std::optional<test::scripted_response> {
+        if (r.target.find("operation=GetCACaps") != std::string::npos) {
+            const std::string caps = "POSTPKIOperation\nSHA-256\nAES\n";
+            return test::scripted_response{200, "text/plain", {caps.begin(), caps.end()}};
+        }
+        if (r.target.find("operation=PKIOperation") != std::string::npos)
+            ++operations;
+        return std::nullopt; // the path is /stall: read, never answered
+    };
+    test::threaded_http_server stalling(std::move(opts));
+    test::temp_dir dir;
+    const auto ca = test::self_signed("Stalling CA");
+    {
+        std::ofstream out(dir.file("ca.pem"));
+        out << Botan::PEM_Code::encode(ca.cert.BER_encode(), "CERTIFICATE");
+    }
+    write_manifest(dir.file("devices.csv"), 3);
+    const std::vector<std::string> argv{ASCEP_PATH, "fleet", "--manifest", dir.file("devices.csv").string(),
+                                        "--out", dir.file("out").string(), "-u", stalling.server.url("/stall"),
+                                        "-c", dir.file("ca.pem").string(), "--timeout", "60", "--bits", "1024",
+                                        "--progress", "plain"};
+
+    auto run_until_sent = [&](const char* log) {
+        operations = 0;
+        const pid_t pid = spawn(argv, dir.file(log));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (operations < 3 && std::chrono::steady_clock::now() < deadline)
+            ::usleep(20000);
+        REQUIRE(operations == 3);
+        return pid;
+    };
+
+    SECTION("one SIGINT: in-flight requests get the 5 s grace period, then 130")
+    {
+        const pid_t pid = run_until_sent("one.log");
+        const auto sent = std::chrono::steady_clock::now();
+        ::kill(pid, SIGINT);
+        CHECK(wait_exit(pid) == 130);
+        const auto took = std::chrono::steady_clock::now() - sent;
+        CHECK(took >= std::chrono::milliseconds(4500));
+        CHECK(took < std::chrono::seconds(15));
+        CHECK(slurp(dir.file("one.log")).find("SIGINT: stopping") != std::string::npos);
+    }
+    SECTION("a second SIGINT: 130 at once")
+    {
+        const pid_t pid = run_until_sent("two.log");
+        ::kill(pid, SIGINT);
+        ::usleep(300000);
+        const auto second = std::chrono::steady_clock::now();
+        ::kill(pid, SIGINT);
+        CHECK(wait_exit(pid) == 130);
+        CHECK(std::chrono::steady_clock::now() - second < std::chrono::seconds(2));
+        const auto text = slurp(dir.file("two.log"));
+        INFO(text);
+        CHECK(text.find("3 not finished") != std::string::npos);
+    }
 }

@@ -7,7 +7,7 @@
 #include "run_process.hpp"
 #include "scepserver.hpp"
 #include "temp_dir.hpp"
-#include "test_http_server.hpp"
+#include "threaded_http_server.hpp"
 #include "tinyproxy.hpp"
 #include "tls_front.hpp"
 
@@ -349,31 +349,7 @@ TEST_CASE("kept-alive TLS connections are reused, directly and through the tunne
     CHECK(log.find("CONNECT 127.0.0.1:", first + 1) == std::string::npos);
 }
 
-namespace {
-
-// A test_http_server on its own thread, so the ascep binary can talk to it
-// while the test waits for the process.
-struct threaded_server {
-    explicit threaded_server(test::http_server_options opts = {})
-        : server(ioc, std::move(opts)), work(ioc.get_executor()), thread([this] { ioc.run_for(120s); })
-    {
-    }
-    ~threaded_server()
-    {
-        work.reset();
-        ioc.stop();
-        thread.join();
-    }
-    threaded_server(const threaded_server&) = delete;
-    threaded_server& operator=(const threaded_server&) = delete;
-
-    boost::asio::io_context ioc;
-    test::test_http_server server;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
-    std::thread thread;
-};
-
-} // namespace
+using threaded_server = test::threaded_http_server;
 
 TEST_CASE("through the binary: stall and slow servers end with their named timeout on time; 10 MB refused; "
           "redirect reported")
