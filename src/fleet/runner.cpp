@@ -557,19 +557,18 @@ asio::awaitable<void> fleet_run::dispatch()
         progress_.message(settings_.manifest + ": " + problem.message);
     bool more = reader.has_value();
     device d;
-    for (;;) {
-        // Polls that are due go first: those devices have waited longest.
-        while (!stopping_ && active_ < window_) {
-            auto due = parked_.take_due(clock::now());
-            if (!due)
-                break;
-            --progress_.counts.waiting;
-            const auto it = new_slot();
-            launch(it, poll_device(std::move(*due), *it));
-        }
-        // Then new devices, read from the manifest as slots free up.
-        while (!stopping_ && more && active_ < window_) {
-            std::optional<manifest_problem> bad;
+    auto start_poll = [this] {
+        auto due = parked_.take_due(clock::now());
+        if (!due)
+            return false;
+        --progress_.counts.waiting;
+        const auto it = new_slot();
+        launch(it, poll_device(std::move(*due), *it));
+        return true;
+    };
+    auto start_new = [this, &reader, &more, &d] {
+        std::optional<manifest_problem> bad;
+        while (more) {
             if (!reader->next(d, bad)) {
                 more = false;
                 break;
@@ -578,6 +577,19 @@ asio::awaitable<void> fleet_run::dispatch()
                 continue;
             const auto it = new_slot();
             launch(it, start_device(std::move(d), *it));
+            return true;
+        }
+        return false;
+    };
+    bool poll_first = true;
+    for (;;) {
+        // Due polls and new devices take turns for free slots: a CA too slow
+        // for the poll interval delays polls, it does not starve new devices.
+        while (!stopping_ && active_ < window_) {
+            const bool started = poll_first ? start_poll() || start_new() : start_new() || start_poll();
+            if (!started)
+                break;
+            poll_first = !poll_first;
         }
         if (stopping_ || (!more && active_ == 0 && parked_.empty()))
             break;
