@@ -182,12 +182,13 @@ std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der)
     try {
         // CertificationRequest ::= SEQUENCE { info, signatureAlgorithm, BIT STRING }
         // info ::= SEQUENCE { version 0, subject, SubjectPublicKeyInfo, [0] attributes }
+        // (attributes may be missing altogether: Botan accepts that too)
         const auto outer = asn1::children(asn1::read_single(der));
         if (outer.size() != 3 || !asn1::is_sequence(outer[0]) || !asn1::is_universal(outer[2], Botan::BIT_STRING))
             return std::nullopt;
         const auto info = asn1::children(outer[0]);
-        if (info.size() != 4 || asn1::to_small_int(info[0]) != 0 || !asn1::is_sequence(info[2]) ||
-            !asn1::is_context(info[3], 0))
+        if (info.size() < 3 || info.size() > 4 || asn1::to_small_int(info[0]) != 0 || !asn1::is_sequence(info[2]) ||
+            (info.size() == 4 && !asn1::is_context(info[3], 0)))
             return std::nullopt;
         const auto spki = asn1::children(info[2]);
         if (spki.size() != 2 || !asn1::is_universal(spki[1], Botan::BIT_STRING))
