@@ -4,7 +4,7 @@
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
-#include "cms/public_key_cache.hpp"
+#include "cms/x509_cache.hpp"
 
 #include <botan/cipher_mode.h>
 #include <botan/der_enc.h>

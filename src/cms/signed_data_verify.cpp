@@ -1,7 +1,7 @@
 #include "asn1/oids.hpp"
 #include "cms/attribute.hpp"
 #include "cms/guard.hpp"
-#include "cms/public_key_cache.hpp"
+#include "cms/x509_cache.hpp"
 #include "cms/signed_data.hpp"
 
 #include <botan/hash.h>

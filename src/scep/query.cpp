@@ -2,7 +2,7 @@
 
 #include "scep/error.hpp"
 
-#include "cms/public_key_cache.hpp"
+#include "cms/x509_cache.hpp"
 
 #include <botan/pkix_types.h>
 
