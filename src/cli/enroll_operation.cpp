@@ -5,6 +5,7 @@
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
+#include "scep/csr.hpp"
 
 #include <botan/hex.h>
 #include <botan/pkix_types.h>
@@ -53,8 +54,9 @@ file_result<request_material> load_request_material(const options& opts)
     auto csr = load_request(opts.csr);
     if (!csr)
         return csr.error();
-    const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key()); // Botan 2: caller owns it
-    if (csr_key->public_key_bits() != (*key)->public_key_bits())
+    // The key bits as the request carries them: no second load of its key.
+    const auto summary = scep::read_csr(csr->BER_encode());
+    if (!summary || summary->public_key_bits != (*key)->public_key_bits())
         return file_failure("the request " + opts.csr + " is not for the key " + opts.key);
     return request_material{std::move(*key), std::move(*csr)};
 }

@@ -528,7 +528,7 @@ private:
     /// The envelope's content, or nullopt (and a problem) when it does not open.
     std::optional<bytes> decrypt(const cms::enveloped_data& env)
     {
-        auto plain = cms::decrypt(env, *keys_.key, *keys_.cert, rng_);
+        auto plain = cms::decrypt(env, *keys_.key, *keys_.cert);
         if (!plain) {
             line("envelope", "cannot be decrypted with -k/-l: " + plain.error().message());
             problem("cannot decrypt the envelope with -k/-l: " + plain.error().message());

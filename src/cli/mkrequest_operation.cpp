@@ -4,6 +4,7 @@
 #include "scep/csr.hpp"
 
 #include <botan/auto_rng.h>
+#include <botan/pem.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
@@ -51,12 +52,12 @@ int run_mkrequest(const options& opts, reporter& out)
     Botan::AutoSeeded_RNG rng;
     out.verbose("generating a " + std::to_string(*opts.key_bits) + "-bit RSA key");
     const Botan::RSA_PrivateKey key(rng, *opts.key_bits);
-    const auto csr = scep::make_csr(key, *fields, rng);
+    const auto csr = scep::make_csr(cms::private_key_ops(key), *fields);
 
     if (auto w = write_text_atomic(key_file, Botan::PKCS8::PEM_encode(key), 0600); !w)
         return out.finish(w.error());
     out.info("private key written as " + key_file);
-    if (auto w = write_text_atomic(csr_file, csr.PEM_encode()); !w)
+    if (auto w = write_text_atomic(csr_file, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !w)
         return out.finish(w.error());
     out.info("certificate request written as " + csr_file);
     out.json()["key"] = key_file;

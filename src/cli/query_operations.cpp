@@ -16,7 +16,7 @@ namespace {
 /// What both queries need: our key and certificate, the CA roles, the
 /// algorithms from GetCACaps.
 struct query_setup {
-    std::shared_ptr<Botan::Private_Key> key;
+    std::shared_ptr<const cms::private_key_ops> key; // signs the query, opens the reply
     Botan::X509_Certificate local;
     scep::ca_roles roles;
     scep::algorithm_choice algorithms;
@@ -43,7 +43,7 @@ file_result<query_setup> prepare(session& s)
         algorithms.use_post = *s.opts.post;
     for (const auto& w : algorithms.warnings)
         s.out.warn(w);
-    return query_setup{*key, *local, *roles, algorithms};
+    return query_setup{std::make_shared<const cms::private_key_ops>(*key), *local, *roles, algorithms};
 }
 
 /// Sends the query and checks the reply; a FAILURE becomes its exit code.
@@ -53,7 +53,7 @@ file_result<scep::cert_rep> exchange(session& s, const query_setup& q, const sce
     if (!reply)
         return s.failure_of(reply.error(), "request failed");
     const std::vector<Botan::X509_Certificate>& trusted = q.roles.signers;
-    auto rep = scep::check_cert_rep(*reply, msg.sent, {trusted, *q.key, q.local}, s.rng);
+    auto rep = scep::check_cert_rep(*reply, msg.sent, {trusted, *q.key, q.local});
     if (!rep)
         return s.failure_of(rep.error(), "reply rejected");
     s.out.verbose("valid response from server");
@@ -75,7 +75,7 @@ file_result<scep::cert_rep> exchange(session& s, const query_setup& q, const sce
 
 scep::query_context context_of(const query_setup& q)
 {
-    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(*q.key),
+    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(q.key->key()),
             std::chrono::system_clock::now()};
 }
 

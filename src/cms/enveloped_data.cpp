@@ -4,6 +4,7 @@
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
+#include "cms/x509_cache.hpp"
 
 #include <botan/cipher_mode.h>
 #include <botan/der_enc.h>
@@ -153,26 +154,24 @@ std::optional<bytes> decrypt_content(const enveloped_data& env, const Botan::sec
 // key" as success is worse than a Bleichenbacher oracle that a SCEP client,
 // which answers no one, does not expose.
 std::optional<Botan::secure_vector<std::uint8_t>> unwrap_key(const key_trans_recipient& r,
-                                                             const Botan::Private_Key& key,
-                                                             asn1::cipher_algorithm cipher,
-                                                             Botan::RandomNumberGenerator& rng)
+                                                             const private_key_ops& key,
+                                                             asn1::cipher_algorithm cipher)
 {
-    Botan::PK_Decryptor_EME dec(key, rng, r.key_transport);
-    try {
-        auto content_key = dec.decrypt(r.encrypted_key);
-        // Blowfish keys vary in length; every other cipher has one size.
-        if (cipher != asn1::cipher_algorithm::blowfish_cbc && content_key.size() != asn1::key_length(cipher))
-            return std::nullopt;
-        return content_key;
-    } catch (const Botan::Exception&) {
+    auto content_key = key.decrypt(r.encrypted_key, r.key_transport);
+    if (!content_key) {
+        if (content_key.error() == errc::unsupported_algorithm)
+            throw cms_failure(errc::unsupported_algorithm);
         return std::nullopt;
     }
+    // Blowfish keys vary in length; every other cipher has one size.
+    if (cipher != asn1::cipher_algorithm::blowfish_cbc && content_key->size() != asn1::key_length(cipher))
+        return std::nullopt;
+    return std::move(*content_key);
 }
 
-bytes decrypt_with(const enveloped_data& env, const Botan::Private_Key& key, const Botan::X509_Certificate& cert,
-                   Botan::RandomNumberGenerator& rng)
+bytes decrypt_with(const enveloped_data& env, const private_key_ops& key, const Botan::X509_Certificate& cert)
 {
-    if (key.algo_name() != "RSA")
+    if (key.key().algo_name() != "RSA")
         throw cms_failure(errc::invalid_key);
     if (env.recipients.empty())
         throw cms_failure(errc::no_matching_recipient);
@@ -188,7 +187,7 @@ bytes decrypt_with(const enveloped_data& env, const Botan::Private_Key& key, con
             order.push_back(&r);
 
     for (const key_trans_recipient* r : order) {
-        const auto content_key = unwrap_key(*r, key, env.cipher, rng);
+        const auto content_key = unwrap_key(*r, key, env.cipher);
         if (!content_key)
             continue;
         if (auto plain = decrypt_content(env, *content_key))
@@ -215,7 +214,7 @@ bytes build(std::span<const std::uint8_t> content, const std::vector<Botan::X509
     enc.start_cons(Botan::SEQUENCE).encode(std::size_t{0});
     enc.start_cons(Botan::SET);
     for (const auto& cert : recipients) {
-        const auto pub = cert.load_subject_public_key();
+        const auto pub = public_key_of(cert);
         if (pub->algo_name() != "RSA")
             throw cms_failure(errc::invalid_key);
         Botan::PK_Encryptor_EME encryptor(*pub, rng, pkcs1_v15);
@@ -246,10 +245,17 @@ boost::system::result<enveloped_data> parse_enveloped_data(std::span<const std::
     return guarded<enveloped_data>(errc::malformed, [&] { return read_enveloped_data(content_info_der); });
 }
 
-boost::system::result<bytes> decrypt(const enveloped_data& env, const Botan::Private_Key& key,
-                                     const Botan::X509_Certificate& cert, Botan::RandomNumberGenerator& rng)
+boost::system::result<bytes> decrypt(const enveloped_data& env, const private_key_ops& key,
+                                     const Botan::X509_Certificate& cert)
 {
-    return guarded<bytes>(errc::decryption_failed, [&] { return decrypt_with(env, key, cert, rng); });
+    return guarded<bytes>(errc::decryption_failed, [&] { return decrypt_with(env, key, cert); });
+}
+
+boost::system::result<bytes> decrypt(const enveloped_data& env, const Botan::Private_Key& key,
+                                     const Botan::X509_Certificate& cert)
+{
+    const private_key_ops ops(key);
+    return decrypt(env, ops, cert);
 }
 
 boost::system::result<bytes> make_enveloped_data(std::span<const std::uint8_t> content,

@@ -5,6 +5,7 @@
 
 #include "asn1/algorithms.hpp"
 #include "cms/certificate_id.hpp"
+#include "cms/private_key_ops.hpp"
 
 #include <boost/system/result.hpp>
 #include <botan/pk_keys.h>
@@ -44,9 +45,12 @@ boost::system::result<enveloped_data> parse_enveloped_data(std::span<const std::
 /// serial, or subject key identifier) first, then every other one.
 /// Errors: no_matching_recipient (no recipient decrypts), decryption_failed
 /// (the content does not decrypt), invalid_key (not RSA).
+boost::system::result<std::vector<std::uint8_t>> decrypt(const enveloped_data& env, const private_key_ops& key,
+                                                         const Botan::X509_Certificate& cert);
+
+/// As above for a one-off use: makes a private operation for this call only.
 boost::system::result<std::vector<std::uint8_t>> decrypt(const enveloped_data& env, const Botan::Private_Key& key,
-                                                         const Botan::X509_Certificate& cert,
-                                                         Botan::RandomNumberGenerator& rng);
+                                                         const Botan::X509_Certificate& cert);
 
 /// Encrypts `content` (of type id-data) for each recipient certificate with
 /// RSA PKCS#1 v1.5 key transport; returns the DER ContentInfo(EnvelopedData).

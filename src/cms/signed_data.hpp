@@ -8,6 +8,7 @@
 #include "asn1/algorithms.hpp"
 #include "cms/attribute.hpp"
 #include "cms/certificate_id.hpp"
+#include "cms/private_key_ops.hpp"
 
 #include <boost/system/result.hpp>
 #include <botan/pk_keys.h>
@@ -81,9 +82,12 @@ struct signing_request {
 
 /// Builds a DER ContentInfo(SignedData) with one RSA signer identified by
 /// `signer_cert`'s issuer and serial. Errors: invalid_key (not RSA, or signing failed).
+boost::system::result<bytes> make_signed_data(const signing_request& request, const private_key_ops& key,
+                                              const Botan::X509_Certificate& signer_cert);
+
+/// As above for a one-off use: makes a private operation for this call only.
 boost::system::result<bytes> make_signed_data(const signing_request& request, const Botan::Private_Key& key,
-                                              const Botan::X509_Certificate& signer_cert,
-                                              Botan::RandomNumberGenerator& rng);
+                                              const Botan::X509_Certificate& signer_cert);
 
 /// Builds a degenerate certs-only SignedData (no content, no signers), the
 /// shape of GetCACert chains and of SCEP's issued-certificate reply.

@@ -6,7 +6,6 @@
 #include <botan/asn1_obj.h>
 #include <botan/der_enc.h>
 #include <botan/hash.h>
-#include <botan/pubkey.h>
 
 namespace ascep::cms {
 namespace {
@@ -56,15 +55,16 @@ bytes signed_attributes_for(const signing_request& req)
     return encode_attribute_set(attrs);
 }
 
-bytes build(const signing_request& req, const Botan::Private_Key& key, const Botan::X509_Certificate& signer_cert,
-            Botan::RandomNumberGenerator& rng)
+bytes build(const signing_request& req, const private_key_ops& key, const Botan::X509_Certificate& signer_cert)
 {
-    if (key.algo_name() != "RSA")
+    if (key.key().algo_name() != "RSA")
         throw cms_failure(errc::invalid_key);
 
     bytes signed_attrs = signed_attributes_for(req);
-    Botan::PK_Signer signer(key, rng, "EMSA3(" + asn1::botan_name(req.digest) + ")");
-    const auto signature = signer.sign_message(signed_attrs, rng);
+    auto signed_ = key.sign(signed_attrs, req.digest);
+    if (!signed_)
+        throw cms_failure(errc::invalid_key);
+    const bytes signature = std::move(*signed_);
     // Sign the SET, send it as [0] IMPLICIT: same bytes, tag 0x31 -> 0xA0.
     signed_attrs[0] = 0xA0;
 
@@ -93,11 +93,17 @@ bytes build(const signing_request& req, const Botan::Private_Key& key, const Bot
 
 } // namespace
 
-boost::system::result<bytes> make_signed_data(const signing_request& request, const Botan::Private_Key& key,
-                                              const Botan::X509_Certificate& signer_cert,
-                                              Botan::RandomNumberGenerator& rng)
+boost::system::result<bytes> make_signed_data(const signing_request& request, const private_key_ops& key,
+                                              const Botan::X509_Certificate& signer_cert)
 {
-    return guarded<bytes>(errc::invalid_key, [&] { return build(request, key, signer_cert, rng); });
+    return guarded<bytes>(errc::invalid_key, [&] { return build(request, key, signer_cert); });
+}
+
+boost::system::result<bytes> make_signed_data(const signing_request& request, const Botan::Private_Key& key,
+                                              const Botan::X509_Certificate& signer_cert)
+{
+    const private_key_ops ops(key);
+    return make_signed_data(request, ops, signer_cert);
 }
 
 bytes make_certs_only(const std::vector<Botan::X509_Certificate>& certs, const std::vector<Botan::X509_CRL>& crls)

@@ -3,6 +3,7 @@
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
 #include "cms/signed_data.hpp"
+#include "cms/x509_cache.hpp"
 
 
 namespace ascep::cms {
@@ -91,7 +92,9 @@ void read_certificates(const BER_Object& obj, signed_data& sd)
         // used in SCEP; attribute and other certificate kinds are skipped.
         if (!asn1::is_sequence(choice))
             continue;
-        sd.certificates.emplace_back(asn1::encode_tlv(choice));
+        // Replies carry the same CA certificate every time; Botan loads the
+        // key of a self-issued one to parse it: decode each encoding once.
+        sd.certificates.push_back(certificate_from_der(asn1::encode_tlv(choice)));
     }
 }
 

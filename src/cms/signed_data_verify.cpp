@@ -1,6 +1,7 @@
 #include "asn1/oids.hpp"
 #include "cms/attribute.hpp"
 #include "cms/guard.hpp"
+#include "cms/x509_cache.hpp"
 #include "cms/signed_data.hpp"
 
 #include <botan/hash.h>
@@ -47,7 +48,7 @@ std::monostate verify(const signed_data& sd, const signer_info& si, const Botan:
         signed_bytes = si.signed_attributes_der;
     }
 
-    const auto key = cert.load_subject_public_key();
+    const auto key = public_key_of(cert);
     if (key->algo_name() != "RSA")
         throw cms_failure(errc::unsupported_algorithm);
     Botan::PK_Verifier verifier(*key, "EMSA3(" + asn1::botan_name(si.digest) + ")");

@@ -6,6 +6,7 @@
 #include "engine/enroll.hpp"
 #include "engine/error.hpp"
 #include "scep/ca_certs.hpp"
+#include "scep/csr.hpp"
 #include "scep/query.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
@@ -32,19 +33,64 @@ const std::vector<std::string>& enroll_plan::warnings() const { return state_->w
 
 namespace {
 
-std::optional<Botan::PKCS10_Request> decode_csr(const std::vector<std::uint8_t>& der)
+bool same_key(const Botan::Public_Key& a, const Botan::Public_Key& b)
+{
+    return a.algo_name() == b.algo_name() && a.public_key_bits() == b.public_key_bits();
+}
+
+/// Botan's full parse, for the requests csr_signed_by cannot check itself
+/// (not PKCS#1 v1.5): it loads the request's key and checks its signature.
+std::optional<bool> botan_csr_check(const std::vector<std::uint8_t>& der, const Botan::Public_Key& key)
 {
     try {
         Botan::DataSource_Memory src(der);
-        return Botan::PKCS10_Request(src);
+        const Botan::PKCS10_Request csr(src);
+        const std::unique_ptr<Botan::Public_Key> csr_key(csr.subject_public_key()); // Botan 2: caller owns it
+        return same_key(*csr_key, key);
     } catch (const std::exception&) {
         return std::nullopt;
     }
 }
 
-bool same_key(const Botan::Public_Key& a, const Botan::Public_Key& b)
+/// The request's subject, once it is known to be a request for `key`
+/// signed by it; nullopt and `why` otherwise (the messages of the old
+/// Botan-only check).
+std::optional<Botan::X509_DN> checked_csr_subject(const std::vector<std::uint8_t>& der, const Botan::Public_Key& key,
+                                                  std::string& why)
 {
-    return a.algo_name() == b.algo_name() && a.public_key_bits() == b.public_key_bits();
+    const std::string not_pkcs10 = "the certificate request is not a PKCS#10 request";
+    const auto csr = scep::read_csr(der);
+    if (!csr) {
+        why = not_pkcs10;
+        return std::nullopt;
+    }
+    auto ok = scep::csr_signed_by(*csr, key);
+    if (ok && !*ok && csr->key_algorithm == key.get_oid() && csr->public_key_bits == key.public_key_bits())
+        ok = std::nullopt; // our key, a bad signature: Botan refused to parse such a request
+    if (!ok) {
+        ok = botan_csr_check(der, key);
+        if (!ok) {
+            why = not_pkcs10;
+            return std::nullopt;
+        }
+    }
+    if (!*ok) {
+        why = "the certificate request is not for the private key";
+        return std::nullopt;
+    }
+    return csr->subject;
+}
+
+/// The key's shared private operation: the caller's, or a new one.
+std::shared_ptr<const cms::private_key_ops> key_ops_of(const enroll_request& request, std::string& why)
+{
+    if (!request.key_ops)
+        return std::make_shared<const cms::private_key_ops>(request.key);
+    if (request.key && request.key != request.key_ops->shared_key() && !same_key(*request.key, request.key_ops->key())) {
+        why = "key and key_ops hold different keys";
+        return nullptr;
+    }
+    return request.key_ops;
 }
 
 /// Trying again later may help: the server was unreachable, slow, overloaded
@@ -92,20 +138,16 @@ private:
 std::optional<enroll_plan> prepare_enrollment(const enroll_request& request, Botan::RandomNumberGenerator& rng,
                                               std::string& why)
 {
-    if (!request.key) {
+    if (!request.key && !request.key_ops) {
         why = "no private key";
         return std::nullopt;
     }
-    auto csr = decode_csr(request.csr);
-    if (!csr) {
-        why = "the certificate request is not a PKCS#10 request";
+    const auto key = key_ops_of(request, why);
+    if (!key)
         return std::nullopt;
-    }
-    const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key()); // Botan 2: caller owns it
-    if (!same_key(*csr_key, *request.key)) {
-        why = "the certificate request is not for the private key";
+    auto subject = checked_csr_subject(request.csr, key->key(), why);
+    if (!subject)
         return std::nullopt;
-    }
 
     auto st = std::make_shared<enroll_plan::state>();
     auto& p = st->params;
@@ -114,19 +156,20 @@ std::optional<enroll_plan> prepare_enrollment(const enroll_request& request, Bot
         why = "renewal needs both the old certificate and its key";
         return std::nullopt;
     }
-    p.signer_key = renewal ? request.old_key : request.key;
+    p.signer_key = renewal ? std::make_shared<const cms::private_key_ops>(request.old_key) : key;
+    const Botan::Private_Key& signer = p.signer_key->key();
     if (renewal) {
-        if (request.old_cert->subject_public_key_bitstring() != p.signer_key->public_key_bits()) {
+        if (request.old_cert->subject_public_key_bitstring() != signer.public_key_bits()) {
             why = "the old certificate is not for the old key";
             return std::nullopt;
         }
         p.signer_cert = *request.old_cert;
     } else if (request.self_signed &&
-               request.self_signed->subject_public_key_bitstring() == p.signer_key->public_key_bits()) {
+               request.self_signed->subject_public_key_bitstring() == signer.public_key_bits()) {
         p.signer_cert = *request.self_signed;
     } else {
         try {
-            p.signer_cert = scep::make_self_signed(*p.signer_key, csr->subject_dn(), std::chrono::system_clock::now(), rng);
+            p.signer_cert = scep::make_self_signed(*p.signer_key, *subject, std::chrono::system_clock::now(), rng);
         } catch (const std::exception& e) {
             why = std::string("cannot make the self-signed certificate: ") + e.what();
             return std::nullopt;
@@ -164,12 +207,12 @@ std::optional<enroll_plan> prepare_enrollment(const enroll_request& request, Bot
 
     p.type = renewal && caps.renewal() ? scep::message_type::renewal_req : scep::message_type::pkcs_req;
     p.csr = request.csr;
-    p.subject = csr->subject_dn();
-    p.csr_key = request.key;
+    p.subject = std::move(*subject);
+    p.csr_key = std::shared_ptr<const Botan::Public_Key>(key, &key->key()); // owned through the ops
     p.ca_cert = roles->ca;
     p.recipients = {roles->encryption};
     p.trusted_signers = roles->signers;
-    p.transaction_id = scep::transaction_id_for(*request.key);
+    p.transaction_id = scep::transaction_id_for(key->key());
     p.polling = {request.poll_interval, request.max_poll_time, request.max_poll_count};
     p.resume = request.resume;
     return enroll_plan(std::move(st));

@@ -5,6 +5,7 @@
 
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
+#include <botan/pem.h>
 #include <botan/pkcs10.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
@@ -121,6 +122,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     if (reuse_csr) {
         if (auto old = load_csr(paths.csr); old && csr_is_for(*old, *m.key)) {
             m.csr = old->BER_encode();
+            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key);
             return m;
         }
     }
@@ -145,13 +147,15 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
         return m;
     }
     try {
-        const auto csr = scep::make_csr(*m.key, fields, thread_rng());
-        if (auto e = io::write_file_atomic(paths.csr, csr.PEM_encode()); !e.empty()) {
+        auto ops = std::make_shared<const cms::private_key_ops>(m.key);
+        auto csr = scep::make_csr(*ops, fields);
+        if (auto e = io::write_file_atomic(paths.csr, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !e.empty()) {
             m.error = e;
             m.key.reset();
             return m;
         }
-        m.csr = csr.BER_encode();
+        m.csr = std::move(csr);
+        m.key_ops = std::move(ops);
     } catch (const std::exception& e) {
         m.error = std::string("cannot make the request: ") + e.what();
         m.key.reset();

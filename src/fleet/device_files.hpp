@@ -5,6 +5,7 @@
 // (disk, RSA): fleet runs them on its worker pools.
 #pragma once
 
+#include "cms/private_key_ops.hpp"
 #include "fleet/manifest.hpp"
 
 #include <botan/pk_keys.h>
@@ -30,6 +31,10 @@ device_paths paths_for(const std::string& out_dir, const std::string& id);
 
 struct device_material {
     std::shared_ptr<Botan::Private_Key> key;
+    /// `key` with its RSA private operation, made while signing the request
+    /// on the worker pool; give it to enroll_request::key_ops so the rest of
+    /// the enrollment reuses it.
+    std::shared_ptr<const cms::private_key_ops> key_ops;
     std::vector<std::uint8_t> csr; ///< DER
     bool generated_key = false;
     std::string error; ///< set when the material could not be had; then nothing else is

@@ -404,6 +404,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         {
             ascep::enroll_request req;
             req.key = material.key;
+            req.key_ops = material.key_ops;
             req.csr = material.csr;
             req.ca_certificates = ca_certs_;
             req.capabilities = caps_;

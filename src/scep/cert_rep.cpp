@@ -5,7 +5,7 @@
 namespace ascep::scep {
 
 boost::system::result<cert_rep> check_cert_rep(std::span<const std::uint8_t> der, const sent_request& request,
-                                               const reply_keys& keys, Botan::RandomNumberGenerator& rng)
+                                               const reply_keys& keys)
 {
     auto msg = parse_pki_message(der);
     if (!msg)
@@ -30,7 +30,7 @@ boost::system::result<cert_rep> check_cert_rep(std::span<const std::uint8_t> der
 
     if (!msg->envelope)
         return errc::missing_content;
-    auto inner = cms::decrypt(*msg->envelope, keys.key, keys.cert, rng);
+    auto inner = cms::decrypt(*msg->envelope, keys.key, keys.cert);
     if (!inner)
         return inner.error();
     auto degenerate = cms::parse_signed_data(*inner);

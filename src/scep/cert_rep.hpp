@@ -21,7 +21,7 @@ struct reply_keys {
     /// CA/RA certificates allowed to sign replies (NDES signs with its RA certificate).
     std::span<const Botan::X509_Certificate> trusted_signers;
     /// Our key and the certificate the request was signed with; the reply is encrypted to it.
-    const Botan::Private_Key& key;
+    const cms::private_key_ops& key;
     const Botan::X509_Certificate& cert;
 };
 
@@ -40,7 +40,7 @@ struct cert_rep {
 /// unexpected_message_type, transaction_id_mismatch, recipient_nonce_mismatch,
 /// missing_attribute, missing_content).
 boost::system::result<cert_rep> check_cert_rep(std::span<const std::uint8_t> der, const sent_request& request,
-                                               const reply_keys& keys, Botan::RandomNumberGenerator& rng);
+                                               const reply_keys& keys);
 
 /// The certificate in a SUCCESS reply that carries `public_key`.
 /// Errors: missing_content (no certificate at all), wrong_public_key.

@@ -1,5 +1,12 @@
 #include "scep/csr.hpp"
 
+#include "scep/signed_object.hpp"
+
+#include "asn1/ber.hpp"
+
+#include <botan/ber_dec.h>
+#include <botan/der_enc.h>
+#include <botan/pubkey.h>
 #include <botan/oids.h>
 #include <botan/x509_ext.h>
 
@@ -128,8 +135,7 @@ std::optional<std::string> check_csr_fields(const csr_fields& fields)
     return std::nullopt;
 }
 
-Botan::PKCS10_Request make_csr(const Botan::Private_Key& key, const csr_fields& fields,
-                               Botan::RandomNumberGenerator& rng)
+Botan::Extensions csr_extensions(const csr_fields& fields)
 {
     Botan::AlternativeName names;
     for (const auto& d : fields.dns)
@@ -143,7 +149,77 @@ Botan::PKCS10_Request make_csr(const Botan::Private_Key& key, const csr_fields& 
         ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(names));
     ext.add(new Botan::Cert_Extension::Key_Usage(
         Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT)));
-    return Botan::PKCS10_Request::create(key, fields.subject, ext, "SHA-256", rng, "", fields.challenge);
+    return ext;
+}
+
+std::vector<std::uint8_t> make_csr(const cms::private_key_ops& key, const csr_fields& fields)
+{
+    const Botan::Extensions ext = csr_extensions(fields);
+
+    // CertificationRequestInfo as Botan 2.19's PKCS10_Request::create writes
+    // it: version 0, subject, key, [0] { challengePassword?, extensionRequest }.
+    std::vector<std::uint8_t> tbs;
+    Botan::DER_Encoder info(tbs);
+    info.start_cons(Botan::SEQUENCE)
+        .encode(std::size_t{0})
+        .encode(fields.subject)
+        .raw_bytes(key.key().subject_public_key())
+        .start_explicit(0);
+    if (!fields.challenge.empty()) {
+        std::vector<std::uint8_t> value;
+        Botan::DER_Encoder(value).encode(Botan::ASN1_String(fields.challenge));
+        info.encode(Botan::Attribute("PKCS9.ChallengePassword", value));
+    }
+    std::vector<std::uint8_t> requested;
+    Botan::DER_Encoder(requested).start_cons(Botan::SEQUENCE).encode(ext).end_cons();
+    info.encode(Botan::Attribute("PKCS9.ExtensionRequest", requested));
+    info.end_explicit().end_cons();
+    return make_signed_object(key, tbs);
+}
+
+std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der)
+{
+    try {
+        // CertificationRequest ::= SEQUENCE { info, signatureAlgorithm, BIT STRING }
+        // info ::= SEQUENCE { version 0, subject, SubjectPublicKeyInfo, [0] attributes }
+        // (attributes may be missing altogether: Botan accepts that too)
+        const auto outer = asn1::children(asn1::read_single(der));
+        if (outer.size() != 3 || !asn1::is_sequence(outer[0]) || !asn1::is_universal(outer[2], Botan::BIT_STRING))
+            return std::nullopt;
+        const auto info = asn1::children(outer[0]);
+        if (info.size() < 3 || info.size() > 4 || asn1::to_small_int(info[0]) != 0 || !asn1::is_sequence(info[2]) ||
+            (info.size() == 4 && !asn1::is_context(info[3], 0)))
+            return std::nullopt;
+        const auto spki = asn1::children(info[2]);
+        if (spki.size() != 2 || !asn1::is_universal(spki[1], Botan::BIT_STRING))
+            return std::nullopt;
+
+        csr_summary out;
+        out.subject = asn1::decode_as<Botan::X509_DN>(info[1]);
+        out.key_algorithm = asn1::to_algorithm_id(spki[0]).oid;
+        Botan::BER_Decoder(asn1::encode_tlv(spki[1])).decode(out.public_key_bits, Botan::BIT_STRING).verify_end();
+        out.signed_bytes = asn1::encode_tlv(outer[0]);
+        out.signature_algorithm = asn1::to_algorithm_id(outer[1]).oid;
+        Botan::BER_Decoder(asn1::encode_tlv(outer[2])).decode(out.signature, Botan::BIT_STRING).verify_end();
+        return out;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<bool> csr_signed_by(const csr_summary& csr, const Botan::Public_Key& key)
+{
+    if (csr.key_algorithm != key.get_oid() || csr.public_key_bits != key.public_key_bits())
+        return false;
+    const auto digest = asn1::digest_of_signature_oid(csr.signature_algorithm);
+    if (!digest || key.algo_name() != "RSA")
+        return std::nullopt;
+    try {
+        Botan::PK_Verifier verifier(key, "EMSA3(" + asn1::botan_name(*digest) + ")");
+        return verifier.verify_message(csr.signed_bytes, csr.signature);
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 } // namespace ascep::scep

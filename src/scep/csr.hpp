@@ -3,12 +3,15 @@
 // mode so both build the same request from the same text.
 #pragma once
 
-#include <botan/pk_keys.h>
-#include <botan/pkcs10.h>
+#include "cms/private_key_ops.hpp"
+
 #include <botan/pkix_types.h>
-#include <botan/rng.h>
+#include <botan/x509_ext.h>
+
+#include <cstdint>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,10 +46,38 @@ struct csr_fields {
 /// Why `fields` cannot be encoded (an IP that is not IPv4), or nullopt.
 std::optional<std::string> check_csr_fields(const csr_fields& fields);
 
-/// The request, signed with SHA-256 by `key`, with keyUsage digitalSignature
-/// + keyEncipherment and the subjectAltNames. Call check_csr_fields first:
-/// a field it rejects makes this throw.
-Botan::PKCS10_Request make_csr(const Botan::Private_Key& key, const csr_fields& fields,
-                               Botan::RandomNumberGenerator& rng);
+/// What the request asks for: subjectAltName (when there are names) and
+/// keyUsage digitalSignature + keyEncipherment.
+Botan::Extensions csr_extensions(const csr_fields& fields);
+
+/// The DER request, signed with SHA-256 through `key`'s shared private
+/// operation, with keyUsage digitalSignature + keyEncipherment and the
+/// subjectAltNames: the bytes Botan's PKCS10_Request::create writes, without
+/// its second private operation and its re-parse. Call check_csr_fields
+/// first: a field it rejects makes this throw (so does a key that cannot
+/// sign: boost::system::system_error).
+std::vector<std::uint8_t> make_csr(const cms::private_key_ops& key, const csr_fields& fields);
+
+/// What a client needs of a PKCS#10 request, read without loading its key
+/// (Botan's PKCS10_Request loads it to check the signature, and again for
+/// every subject_public_key()).
+struct csr_summary {
+    Botan::X509_DN subject;
+    Botan::OID key_algorithm;                  ///< of the SubjectPublicKeyInfo
+    std::vector<std::uint8_t> public_key_bits; ///< subjectPublicKey, as Public_Key::public_key_bits()
+    std::vector<std::uint8_t> signed_bytes;    ///< the CertificationRequestInfo DER
+    Botan::OID signature_algorithm;
+    std::vector<std::uint8_t> signature;
+};
+
+/// Reads a DER request (asn1::check_limits first). nullopt when it is not a
+/// version-1 PKCS#10 request. The signature is not checked: see csr_signed_by.
+std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der);
+
+/// Whether `csr` is for `key` (same algorithm and key bits) and its
+/// PKCS#1 v1.5 signature verifies with `key`, which is then the request's
+/// own key: no key is loaded. nullopt when the signature algorithm is not
+/// PKCS#1 v1.5 with a digest we know (RSA-PSS...): ask Botan then.
+std::optional<bool> csr_signed_by(const csr_summary& csr, const Botan::Public_Key& key);
 
 } // namespace ascep::scep

@@ -64,7 +64,7 @@ enroll_action enroll_fsm::on_reply(std::span<const std::uint8_t> body, std::chro
     if (!in_flight_)
         return fail(errc::unexpected_message_type);
     const std::vector<Botan::X509_Certificate>& trusted = params_->trusted_signers;
-    auto rep = check_cert_rep(body, *in_flight_, {trusted, *params_->signer_key, params_->signer_cert}, rng_);
+    auto rep = check_cert_rep(body, *in_flight_, {trusted, *params_->signer_key, params_->signer_cert});
     in_flight_.reset();
     if (!rep)
         return fail(rep.error());

@@ -28,7 +28,7 @@ struct enroll_params {
     std::shared_ptr<const Botan::Public_Key> csr_key; // the issued certificate must carry it
     /// What signs our messages and opens the replies: the self-signed
     /// certificate of the CSR key, or the old certificate and key on renewal.
-    std::shared_ptr<const Botan::Private_Key> signer_key;
+    std::shared_ptr<const cms::private_key_ops> signer_key;
     Botan::X509_Certificate signer_cert;
     Botan::X509_Certificate ca_cert;              // its subject names the issuer in CertPoll
     std::vector<Botan::X509_Certificate> recipients;      // encrypt requests to these (CA or RA)

@@ -22,7 +22,7 @@ boost::system::result<bytes> make_pki_message(const outgoing_message& msg, const
     req.extra_attributes = to_attributes(msg.header);
     req.signing_time = msg.now;
     req.certificates = msg.certificates;
-    return cms::make_signed_data(req, signer.key, signer.cert, rng);
+    return cms::make_signed_data(req, signer.key, signer.cert);
 }
 
 boost::system::result<incoming_message> parse_pki_message(std::span<const std::uint8_t> der)

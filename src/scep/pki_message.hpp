@@ -37,9 +37,10 @@ struct outgoing_message {
     std::chrono::system_clock::time_point now;
 };
 
-/// A private key with the certificate that names it: what signs a message.
+/// A private key with the certificate that names it: what signs a message
+/// (and opens the envelopes addressed to that certificate).
 struct signing_identity {
-    const Botan::Private_Key& key;
+    const cms::private_key_ops& key;
     const Botan::X509_Certificate& cert;
 };
 

@@ -2,6 +2,8 @@
 
 #include "scep/error.hpp"
 
+#include "cms/x509_cache.hpp"
+
 #include <botan/pkix_types.h>
 
 namespace ascep::scep {
@@ -50,7 +52,7 @@ boost::system::result<Botan::X509_CRL> verified_crl(const cert_rep& rep, const B
 {
     if (rep.crls.empty())
         return errc::missing_content;
-    const auto key = ca.load_subject_public_key();
+    const auto key = cms::public_key_of(ca);
     for (const auto& crl : rep.crls)
         if (crl.issuer_dn() == ca.subject_dn() && crl.check_signature(*key))
             return crl;

@@ -20,8 +20,7 @@ bool is_request_type(message_type t)
     return false;
 }
 
-boost::system::result<checked_request> check_request(std::span<const std::uint8_t> der, const request_keys& keys,
-                                                     Botan::RandomNumberGenerator& rng)
+boost::system::result<checked_request> check_request(std::span<const std::uint8_t> der, const request_keys& keys)
 {
     auto msg = parse_pki_message(der, true);
     if (!msg)
@@ -51,9 +50,9 @@ boost::system::result<checked_request> check_request(std::span<const std::uint8_
     if (!out.message.envelope)
         return refuse(fail_info::bad_message_check, errc::missing_content);
 
-    auto data = cms::decrypt(*out.message.envelope, keys.decrypt.key, keys.decrypt.cert, rng);
+    auto data = cms::decrypt(*out.message.envelope, keys.decrypt.key, keys.decrypt.cert);
     if (!data && keys.fallback)
-        data = cms::decrypt(*out.message.envelope, keys.fallback->key, keys.fallback->cert, rng);
+        data = cms::decrypt(*out.message.envelope, keys.fallback->key, keys.fallback->cert);
     if (!data)
         return refuse(fail_info::bad_message_check, data.error());
     out.message_data = std::move(*data);

@@ -47,8 +47,7 @@ struct checked_request {
 /// Refusals (a value, with a FAILURE to send): a bad signature or an
 /// envelope that does not open → badMessageCheck; a messageType unknown or
 /// not a request (CertRep) → badRequest.
-boost::system::result<checked_request> check_request(std::span<const std::uint8_t> der, const request_keys& keys,
-                                                     Botan::RandomNumberGenerator& rng);
+boost::system::result<checked_request> check_request(std::span<const std::uint8_t> der, const request_keys& keys);
 
 /// True for the message types a client sends to a CA.
 bool is_request_type(message_type t);

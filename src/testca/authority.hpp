@@ -25,8 +25,17 @@ using clock = std::chrono::system_clock;
 struct identity {
     std::shared_ptr<const Botan::Private_Key> key;
     Botan::X509_Certificate cert;
+    /// `key`'s private operation, made once for all the replies it signs and
+    /// requests it opens.
+    std::shared_ptr<const cms::private_key_ops> ops;
 
-    scep::signing_identity signing() const { return {*key, cert}; }
+    identity() = default;
+    identity(std::shared_ptr<const Botan::Private_Key> k, Botan::X509_Certificate c)
+        : key(std::move(k)), cert(std::move(c)), ops(std::make_shared<const cms::private_key_ops>(key))
+    {
+    }
+
+    scep::signing_identity signing() const { return {*ops, cert}; }
 };
 
 /// The CA and, with --ra, its RA certificates (NDES layout).

@@ -147,7 +147,7 @@ http_reply service::handle(std::string_view method, std::string_view target, std
             req.content = cms::make_certs_only({next->cert});
             req.signing_time = now;
             req.certificates = {ca_.ca.cert};
-            auto signed_chain = cms::make_signed_data(req, *ca_.ca.key, ca_.ca.cert, rng_);
+            auto signed_chain = cms::make_signed_data(req, *ca_.ca.ops, ca_.ca.cert);
             if (!signed_chain)
                 return text_reply(500, "cannot sign: " + signed_chain.error().message(), "GetNextCACert 500");
             return {200, "application/x-x509-next-ca-cert", std::move(*signed_chain), "GetNextCACert 200"};
@@ -182,7 +182,7 @@ http_reply service::pki_operation(std::span<const std::uint8_t> der, clock::time
 {
     const scep::signing_identity ca_identity = ca_.ca.signing();
     const scep::request_keys keys{ca_.decryptor().signing(), ca_.ra_enc ? &ca_identity : nullptr};
-    auto checked = scep::check_request(der, keys, rng_);
+    auto checked = scep::check_request(der, keys);
     if (!checked)
         return text_reply(400, "not a usable SCEP pkiMessage: " + checked.error().message(),
                           "PKIOperation 400 " + checked.error().message());

@@ -44,8 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto msg = scep::parse_pki_message(input, true))
         (void)scep::verify_signature(*msg, f.trusted);
 
-    const scep::reply_keys keys{f.trusted, *f.client.key, f.client.cert};
-    const auto rep = scep::check_cert_rep(input, f.sent, keys, f.rng);
+    const cms::private_key_ops ops(*f.client.key);
+    const scep::reply_keys keys{f.trusted, ops, f.client.cert};
+    const auto rep = scep::check_cert_rep(input, f.sent, keys);
     if (fuzz::verbose())
         std::fprintf(stderr, "cert_rep: %s\n", rep ? "accepted" : rep.error().message().c_str());
     if (!rep)

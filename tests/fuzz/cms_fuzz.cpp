@@ -54,7 +54,7 @@ void try_decrypt(std::span<const std::uint8_t> input)
     const auto env = cms::parse_enveloped_data(input);
     if (!env)
         return;
-    (void)cms::decrypt(*env, *fixed->me.key, fixed->me.cert, fixed->rng);
+    (void)cms::decrypt(*env, *fixed->me.key, fixed->me.cert);
 }
 
 void try_signed(std::span<const std::uint8_t> input)

@@ -91,8 +91,9 @@ verdict oracle(const test::served_reply& served, const Botan::Private_Key& key,
                const std::vector<Botan::X509_Certificate>& trusted)
 {
     const scep::sent_request sent{scep::message_type::pkcs_req, served.transaction_id, served.sender_nonce};
-    const scep::reply_keys keys{trusted, key, served.requester};
-    const auto rep = scep::check_cert_rep(served.sent, sent, keys, test::rng());
+    const cms::private_key_ops ops(key);
+    const scep::reply_keys keys{trusted, ops, served.requester};
+    const auto rep = scep::check_cert_rep(served.sent, sent, keys);
     if (!rep)
         return {std::nullopt, rep.error().message()};
     if (rep->status != scep::pki_status::success)

@@ -43,8 +43,8 @@ enrollment prepare(const scep::ca_roles& roles, const std::string& challenge, sc
     p.csr = csr.BER_encode();
     p.subject = csr.subject_dn();
     p.csr_key = e.key;
-    p.signer_key = e.key;
-    p.signer_cert = scep::make_self_signed(*e.key, csr.subject_dn(), std::chrono::system_clock::now(), test::rng());
+    p.signer_key = std::make_shared<const cms::private_key_ops>(e.key);
+    p.signer_cert = scep::make_self_signed(cms::private_key_ops(*e.key), csr.subject_dn(), std::chrono::system_clock::now(), test::rng());
     p.ca_cert = roles.ca;
     p.recipients = {roles.encryption};
     p.trusted_signers = roles.signers;

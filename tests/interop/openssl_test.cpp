@@ -131,7 +131,7 @@ bytes our_signed_data(const test::identity& signer, asn1::digest_algorithm diges
     req.digest = digest;
     req.signing_time = std::chrono::system_clock::now();
     req.certificates = {signer.cert};
-    auto der = cms::make_signed_data(req, *signer.key, signer.cert, test::rng());
+    auto der = cms::make_signed_data(req, *signer.key, signer.cert);
     REQUIRE(der);
     return *der;
 }
@@ -182,7 +182,7 @@ bytes require_decrypted(const bytes& message, const test::identity& me)
 {
     const auto env = cms::parse_enveloped_data(message);
     REQUIRE(env);
-    const auto plain = cms::decrypt(*env, *me.key, me.cert, test::rng());
+    const auto plain = cms::decrypt(*env, *me.key, me.cert);
     REQUIRE(plain);
     return *plain;
 }

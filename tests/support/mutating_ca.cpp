@@ -342,7 +342,7 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
     const auto* requester = msg->signed_data.find_certificate(msg->signer().sid);
     if (!requester || !msg->envelope)
         throw std::runtime_error("mutating CA: request without signer certificate or envelope");
-    const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert, rng());
+    const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert);
     if (!csr_der)
         throw std::runtime_error("mutating CA: cannot open the request envelope");
     const Botan::PKCS10_Request csr(*csr_der);
@@ -364,7 +364,7 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
                            const Botan::X509_Certificate& cert, const identity& signer, const der_bytes& sender_nonce) {
         scep::reply_content content;
         content.certificates = {cert};
-        auto reply = scep::make_cert_rep(to, recipient, content, {*signer.key, signer.cert}, sender_nonce,
+        auto reply = scep::make_cert_rep(to, recipient, content, {cms::private_key_ops(*signer.key), signer.cert}, sender_nonce,
                                          asn1::cipher_algorithm::aes128_cbc, now, rng());
         if (!reply)
             throw std::runtime_error("mutating CA: cannot build a reply: " + reply.error().message());
@@ -410,7 +410,7 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
         other.recipients = {ca_.cert};
         other.certificates = {other_client.cert};
         other.now = now;
-        const auto other_request = scep::make_pki_message(other, {*other_client.key, other_client.cert}, rng());
+        const auto other_request = scep::make_pki_message(other, {cms::private_key_ops(*other_client.key), other_client.cert}, rng());
         const auto parsed = scep::parse_pki_message(other_request.value()).value();
         out.sent = build(parsed, other_client.cert, issue(ca_, *other_client.key, "other"), ca_, nonce);
         break;

@@ -49,7 +49,7 @@ std::vector<std::uint8_t> scripted_ca::answer(const std::vector<std::uint8_t>& r
         break;
     default: {
         // Issue for the key in the CSR, or for another key when asked to cheat.
-        const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert, rng());
+        const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert);
         if (!csr_der)
             throw std::runtime_error("scripted CA: cannot open the request envelope");
         const Botan::PKCS10_Request csr(*csr_der);
@@ -66,7 +66,7 @@ std::vector<std::uint8_t> scripted_ca::answer(const std::vector<std::uint8_t>& r
     if (kind == reply_kind::wrong_recipient_nonce)
         msg->header.sender_nonce = std::vector<std::uint8_t>(16, 0x5a);
     const identity& signer = kind == reply_kind::signed_by_other_ca ? other_ca_ : ca_;
-    auto reply = scep::make_cert_rep(*msg, *requester, content, {*signer.key, signer.cert},
+    auto reply = scep::make_cert_rep(*msg, *requester, content, {cms::private_key_ops(*signer.key), signer.cert},
                                      std::vector<std::uint8_t>(16, 0x42), asn1::cipher_algorithm::aes128_cbc,
                                      std::chrono::system_clock::now(), rng());
     if (!reply)

@@ -135,7 +135,7 @@ struct scep_fixture {
     test::identity other_ca = test::self_signed("Other CA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> client_key = test::cached_key(1);
     Botan::X509_DN subject{{{"X520.CommonName", "device-1"}}};
-    Botan::X509_Certificate client_cert = scep::make_self_signed(*client_key, subject, now, test::rng());
+    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::private_key_ops(*client_key), subject, now, test::rng());
     bytes nonce = random_bytes(scep::nonce_size);
     std::string transaction_id = scep::transaction_id_for(*client_key);
 
@@ -165,7 +165,7 @@ struct scep_fixture {
         m.digest = asn1::digest_algorithm::sha256;
         m.certificates = {client_cert};
         m.now = now;
-        return scep::make_pki_message(m, {*client_key, client_cert}, test::rng()).value();
+        return scep::make_pki_message(m, {cms::private_key_ops(*client_key), client_cert}, test::rng()).value();
     }
 
     bytes pkcs_req() const { return request(scep::message_type::pkcs_req, csr()); }
@@ -173,7 +173,7 @@ struct scep_fixture {
     bytes reply(const scep::reply_content& content) const
     {
         const auto msg = scep::parse_pki_message(pkcs_req()).value();
-        return scep::make_cert_rep(msg, client_cert, content, {*ca.key, ca.cert}, random_bytes(16),
+        return scep::make_cert_rep(msg, client_cert, content, {cms::private_key_ops(*ca.key), ca.cert}, random_bytes(16),
                                    asn1::cipher_algorithm::des_ede3_cbc, now, test::rng())
             .value();
     }
@@ -413,7 +413,7 @@ TEST_CASE_METHOD(scep_fixture, "inspect shows the header of a pkiMessage whose e
     req.extra_attributes = scep::to_attributes(h);
     req.signing_time = now;
     req.certificates = {client_cert};
-    const auto der = cms::make_signed_data(req, *client_key, client_cert, test::rng()).value();
+    const auto der = cms::make_signed_data(req, *client_key, client_cert).value();
 
     const auto r = run(file_only(dir.write("badenv.der", der)));
     CHECK(r.exit_code == 97);

@@ -73,7 +73,7 @@ TEST_CASE("SignedData in indefinite-length BER with chunked content parses and v
     req.content_type = asn1::oids::data;
     req.content = bytes(50, 0x42);
     req.certificates = {id.cert};
-    const auto der = cms::make_signed_data(req, *id.key, id.cert, test::rng()).value();
+    const auto der = cms::make_signed_data(req, *id.key, id.cert).value();
 
     // Depth 4 reaches SignerInfo and eContent but leaves signedAttrs in DER,
     // which is what a streaming signer does (the signature covers their DER).
@@ -96,7 +96,7 @@ TEST_CASE("EnvelopedData in indefinite-length BER with chunked ciphertext decryp
     const auto ber = to_ber(*der, 6);
     const auto env = cms::parse_enveloped_data(ber);
     REQUIRE(env);
-    CHECK(cms::decrypt(*env, *me.key, me.cert, test::rng()).value() == content);
+    CHECK(cms::decrypt(*env, *me.key, me.cert).value() == content);
 }
 
 TEST_CASE("constructed OCTET STRING nesting is bounded")

@@ -4,6 +4,7 @@
 
 #include "test_pki.hpp"
 
+#include <botan/pkcs10.h>
 #include <botan/x509_ext.h>
 
 #include <catch2/catch.hpp>
@@ -35,7 +36,6 @@ TEST_CASE("subject text: separators, escapes, blanks, errors", "[scep][csr]")
 
 TEST_CASE("make_csr: subject, SANs, challenge, signed by the key", "[scep][csr]")
 {
-    auto& rng = test::rng();
     const auto key_ptr = test::cached_key(0);
     const auto& key = *key_ptr;
     std::string why;
@@ -46,7 +46,9 @@ TEST_CASE("make_csr: subject, SANs, challenge, signed by the key", "[scep][csr]"
     f.email = {"ops@example.test"};
     f.challenge = "pw";
     REQUIRE_FALSE(scep::check_csr_fields(f));
-    const auto csr = scep::make_csr(key, f, rng);
+    const cms::private_key_ops ops(key);
+    const auto der = scep::make_csr(ops, f);
+    const Botan::PKCS10_Request csr(der);
     const std::unique_ptr<Botan::Public_Key> pub(csr.subject_public_key());
     CHECK(csr.check_signature(*pub));
     CHECK(pub->public_key_bits() == key.public_key_bits());
@@ -62,4 +64,75 @@ TEST_CASE("make_csr: subject, SANs, challenge, signed by the key", "[scep][csr]"
     f.ip.clear();
     f.email = {"nobody"};
     CHECK(scep::check_csr_fields(f)->find("email") != std::string::npos);
+}
+
+namespace {
+
+scep::csr_fields fleet_fields(std::string challenge)
+{
+    std::string why;
+    scep::csr_fields f;
+    f.subject = *scep::make_dn({{"CN", "dev-2"}, {"O", "Fleet, Inc."}, {"C", "DE"}}, why);
+    f.dns = {"dev-2.example.test"};
+    f.ip = {"192.0.2.9"};
+    f.email = {"a@example.test"};
+    f.challenge = std::move(challenge);
+    return f;
+}
+
+/// The request as Botan's PKCS10_Request::create wrote it before make_csr
+/// built its own DER: the reference the new encoding must equal.
+std::vector<std::uint8_t> botan_csr(const Botan::Private_Key& key, const scep::csr_fields& f)
+{
+    return Botan::PKCS10_Request::create(key, f.subject, scep::csr_extensions(f), "SHA-256", test::rng(), "",
+                                         f.challenge)
+        .BER_encode();
+}
+
+} // namespace
+
+TEST_CASE("make_csr writes exactly the DER Botan's PKCS10_Request::create wrote", "[scep][csr]")
+{
+    // PKCS#1 v1.5 signatures are deterministic: equal requests are equal bytes.
+    const auto key = test::cached_key(1);
+    const cms::private_key_ops ops(key);
+    for (const std::string challenge : {"s3cret", "", "caf\xc3\xa9 UTF-8"}) {
+        INFO("challenge '" << challenge << "'");
+        const auto f = fleet_fields(challenge);
+        CHECK(scep::make_csr(ops, f) == botan_csr(*key, f));
+    }
+    auto bare = fleet_fields("");
+    bare.dns.clear();
+    bare.ip.clear();
+    bare.email.clear();
+    CHECK(scep::make_csr(ops, bare) == botan_csr(*key, bare));
+    CHECK(ops.operations_made() == 1);
+}
+
+TEST_CASE("read_csr and csr_signed_by: subject and key without loading the key", "[scep][csr]")
+{
+    const auto key = test::cached_key(1);
+    const auto other = test::cached_key(2);
+    const auto der = scep::make_csr(cms::private_key_ops(key), fleet_fields("pw"));
+
+    const auto csr = scep::read_csr(der);
+    REQUIRE(csr);
+    CHECK(csr->subject == Botan::PKCS10_Request(der).subject_dn());
+    CHECK(csr->public_key_bits == key->public_key_bits());
+    CHECK(scep::csr_signed_by(*csr, *key) == std::optional<bool>(true));
+    CHECK(scep::csr_signed_by(*csr, *other) == std::optional<bool>(false));
+
+    auto tampered = *csr;
+    tampered.signature.back() ^= 1;
+    CHECK(scep::csr_signed_by(tampered, *key) == std::optional<bool>(false));
+    tampered = *csr;
+    tampered.signature_algorithm = Botan::OID{1, 2, 840, 113549, 1, 1, 10}; // RSASSA-PSS: Botan's to check
+    CHECK(scep::csr_signed_by(tampered, *key) == std::nullopt);
+
+    CHECK_FALSE(scep::read_csr(std::vector<std::uint8_t>{0x30, 0x00}));
+    auto cut = der;
+    cut.resize(cut.size() - 10);
+    CHECK_FALSE(scep::read_csr(cut));
+    const std::vector<std::uint8_t> deep(200, 0x30); // nested past asn1::max_nesting_depth
+    CHECK_FALSE(scep::read_csr(deep));
 }

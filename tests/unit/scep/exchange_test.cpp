@@ -35,7 +35,7 @@ struct ca_fixture {
     test::identity other_ca = test::self_signed("Other CA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> client_key = test::cached_key(1);
     Botan::X509_DN subject{{{"X520.CommonName", "device-1"}}};
-    Botan::X509_Certificate client_cert = scep::make_self_signed(*client_key, subject, now, test::rng());
+    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::private_key_ops(*client_key), subject, now, test::rng());
     bytes csr = make_csr();
     bytes nonce = random_bytes(scep::nonce_size);
 
@@ -64,7 +64,7 @@ struct ca_fixture {
         m.digest = digest;
         m.certificates = {client_cert};
         m.now = now;
-        return scep::make_pki_message(m, {*client_key, client_cert}, test::rng()).value();
+        return scep::make_pki_message(m, {cms::private_key_ops(*client_key), client_cert}, test::rng()).value();
     }
 
     Botan::X509_Certificate issue_for(const Botan::Public_Key& key) const
@@ -78,7 +78,7 @@ struct ca_fixture {
         const auto msg = scep::parse_pki_message(request).value();
         const auto requester = msg.signed_data.find_certificate(msg.signer().sid);
         REQUIRE(requester);
-        return scep::make_cert_rep(msg, *requester, content, {*signer.key, signer.cert},
+        return scep::make_cert_rep(msg, *requester, content, {cms::private_key_ops(*signer.key), signer.cert},
                                    random_bytes(16),
                                    asn1::cipher_algorithm::des_cbc, now, test::rng())
             .value();
@@ -87,7 +87,7 @@ struct ca_fixture {
     boost::system::result<scep::cert_rep> check(const bytes& reply_der) const
     {
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        return scep::check_cert_rep(reply_der, sent(), {trusted, *client_key, client_cert}, test::rng());
+        return scep::check_cert_rep(reply_der, sent(), {trusted, cms::private_key_ops(*client_key), client_cert});
     }
 };
 
@@ -117,7 +117,7 @@ TEST_CASE_METHOD(ca_fixture, "a PKCSReq carries what RFC 8894 requires and the C
         CHECK_FALSE(scep::verify_signature(*msg, carried));
         REQUIRE(msg->envelope);
         CHECK(msg->envelope->cipher == cipher);
-        CHECK(cms::decrypt(*msg->envelope, *ca.key, ca.cert, test::rng()).value() == csr);
+        CHECK(cms::decrypt(*msg->envelope, *ca.key, ca.cert).value() == csr);
     }
 }
 
@@ -175,7 +175,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_other = sent();
         sent_other.transaction_id += "0";
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_other, {trusted, *client_key, client_cert}, test::rng()).error() ==
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
               scep::errc::transaction_id_mismatch);
     }
     SECTION("a transactionID that only shares a prefix")
@@ -183,7 +183,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_prefix = sent();
         sent_prefix.transaction_id.pop_back();
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_prefix, {trusted, *client_key, client_cert}, test::rng()).error() ==
+        CHECK(scep::check_cert_rep(good, sent_prefix, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
               scep::errc::transaction_id_mismatch);
     }
     SECTION("wrong recipientNonce (a replayed reply)")
@@ -191,7 +191,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_other = sent();
         sent_other.sender_nonce[0] ^= 0xff;
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_other, {trusted, *client_key, client_cert}, test::rng()).error() ==
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
               scep::errc::recipient_nonce_mismatch);
     }
     SECTION("issued certificate for another key")
@@ -204,7 +204,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
     {
         // Our own PKCSReq, signed by our own certificate, trusted here to get past the signature.
         const std::vector<Botan::X509_Certificate> trusted{client_cert};
-        CHECK(scep::check_cert_rep(request, sent(), {trusted, *client_key, client_cert}, test::rng()).error() ==
+        CHECK(scep::check_cert_rep(request, sent(), {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
               scep::errc::unexpected_message_type);
     }
     SECTION("truncated replies never parse")

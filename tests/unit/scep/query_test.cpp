@@ -16,10 +16,11 @@ struct query_fixture {
     test::identity ca = test::self_signed("CA", 0);
     std::shared_ptr<Botan::RSA_PrivateKey> key = test::cached_key(1);
     Botan::X509_Certificate mine = test::issue(ca, *key, "me");
+    cms::private_key_ops key_ops{*key};
 
     scep::query_context context() const
     {
-        return {{*key, mine}, {ca.cert}, {}, scep::transaction_id_for(*key), std::chrono::system_clock::now()};
+        return {{key_ops, mine}, {ca.cert}, {}, scep::transaction_id_for(*key), std::chrono::system_clock::now()};
     }
 
     /// The CA side: open the request, check what it asks for, answer.
@@ -28,14 +29,14 @@ struct query_fixture {
     {
         const auto msg = scep::parse_pki_message(q.body).value();
         CHECK(msg.header.type == expected);
-        const auto asked = cms::decrypt(*msg.envelope, *ca.key, ca.cert, test::rng()).value();
+        const auto asked = cms::decrypt(*msg.envelope, *ca.key, ca.cert).value();
         CHECK(asked == cms::issuer_and_serial::of(mine).encode());
-        const auto reply = scep::make_cert_rep(msg, mine, content, {*ca.key, ca.cert}, std::vector<std::uint8_t>(16, 7),
+        const auto reply = scep::make_cert_rep(msg, mine, content, {cms::private_key_ops(*ca.key), ca.cert}, std::vector<std::uint8_t>(16, 7),
                                                asn1::cipher_algorithm::aes128_cbc, std::chrono::system_clock::now(),
                                                test::rng())
                                .value();
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        return scep::check_cert_rep(reply, q.sent, {trusted, *key, mine}, test::rng());
+        return scep::check_cert_rep(reply, q.sent, {trusted, key_ops, mine});
     }
 };
 

@@ -25,13 +25,15 @@ struct request_fixture {
     test::identity ca = test::self_signed("Request CA", 0);
     test::identity ra = test::self_signed("Request RA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> key = test::cached_key(1);
-    Botan::X509_Certificate self = scep::make_self_signed(*key, Botan::X509_DN{{{"X520.CommonName", "dev"}}}, now,
-                                                          test::rng());
-    scep::signing_identity ca_signing{*ca.key, ca.cert};
+    cms::private_key_ops key_ops{*key};
+    cms::private_key_ops ca_ops{*ca.key};
+    Botan::X509_Certificate self =
+        scep::make_self_signed(key_ops, Botan::X509_DN{{{"X520.CommonName", "dev"}}}, now, test::rng());
+    scep::signing_identity ca_signing{ca_ops, ca.cert};
 
     scep::query_context context(const Botan::X509_Certificate& recipient) const
     {
-        return {{*key, self}, {recipient}, {}, scep::transaction_id_for(*key), now};
+        return {{key_ops, self}, {recipient}, {}, scep::transaction_id_for(*key), now};
     }
 
     bytes request(scep::message_type type, bytes data, const Botan::X509_Certificate& recipient) const
@@ -45,8 +47,7 @@ struct request_fixture {
 TEST_CASE_METHOD(request_fixture, "a good request is opened: header, signer, messageData")
 {
     const bytes data{0x30, 0x00};
-    const auto r = scep::check_request(request(scep::message_type::pkcs_req, data, ca.cert), {ca_signing},
-                                       test::rng());
+    const auto r = scep::check_request(request(scep::message_type::pkcs_req, data, ca.cert), {ca_signing});
     REQUIRE(r);
     CHECK_FALSE(r->refusal);
     CHECK(r->message.header.type == scep::message_type::pkcs_req);
@@ -61,14 +62,14 @@ TEST_CASE_METHOD(request_fixture, "refusals carry the failInfo the CA must send"
     {
         auto der = request(scep::message_type::pkcs_req, {0x30, 0x00}, ca.cert);
         der.back() ^= 0x01;
-        const auto r = scep::check_request(der, {ca_signing}, test::rng()).value();
+        const auto r = scep::check_request(der, {ca_signing}).value();
         CHECK(r.refusal == scep::fail_info::bad_message_check);
         CHECK(r.error == cms::errc::bad_signature);
     }
     SECTION("unknown messageType")
     {
         const auto r = scep::check_request(request(static_cast<scep::message_type>(42), {0x30, 0x00}, ca.cert),
-                                           {ca_signing}, test::rng())
+                                           {ca_signing})
                            .value();
         CHECK_FALSE(r.message.known_type);
         CHECK(r.refusal == scep::fail_info::bad_request);
@@ -79,14 +80,14 @@ TEST_CASE_METHOD(request_fixture, "refusals carry the failInfo the CA must send"
     SECTION("a CertRep is not a request")
     {
         const auto r = scep::check_request(request(scep::message_type::cert_rep, {0x30, 0x00}, ca.cert),
-                                           {ca_signing}, test::rng())
+                                           {ca_signing})
                            .value();
         CHECK(r.refusal == scep::fail_info::bad_request);
     }
     SECTION("encrypted to another certificate")
     {
         const auto r =
-            scep::check_request(request(scep::message_type::pkcs_req, {0x30, 0x00}, ra.cert), {ca_signing}, test::rng())
+            scep::check_request(request(scep::message_type::pkcs_req, {0x30, 0x00}, ra.cert), {ca_signing})
                 .value();
         CHECK(r.refusal == scep::fail_info::bad_message_check);
         CHECK(r.message_data.empty());
@@ -95,17 +96,18 @@ TEST_CASE_METHOD(request_fixture, "refusals carry the failInfo the CA must send"
 
 TEST_CASE_METHOD(request_fixture, "the fallback key opens requests encrypted to the CA when an RA is set")
 {
-    const scep::signing_identity ra_signing{*ra.key, ra.cert};
+    const cms::private_key_ops ra_ops(*ra.key);
+    const scep::signing_identity ra_signing{ra_ops, ra.cert};
     const auto to_ca = request(scep::message_type::pkcs_req, {0x30, 0x00}, ca.cert);
-    CHECK(scep::check_request(to_ca, {ra_signing, &ca_signing}, test::rng()).value().refusal == std::nullopt);
+    CHECK(scep::check_request(to_ca, {ra_signing, &ca_signing}).value().refusal == std::nullopt);
     const auto to_ra = request(scep::message_type::pkcs_req, {0x30, 0x00}, ra.cert);
-    CHECK(scep::check_request(to_ra, {ra_signing, &ca_signing}, test::rng()).value().refusal == std::nullopt);
+    CHECK(scep::check_request(to_ra, {ra_signing, &ca_signing}).value().refusal == std::nullopt);
 }
 
 TEST_CASE_METHOD(request_fixture, "what cannot be answered at all is an error")
 {
     const bytes garbage{0x01, 0x02, 0x03};
-    CHECK(scep::check_request(garbage, {ca_signing}, test::rng()).error() == cms::errc::malformed);
+    CHECK(scep::check_request(garbage, {ca_signing}).error() == cms::errc::malformed);
 
     // A signer certificate that is not carried: nothing to encrypt a reply to.
     cms::signing_request req;
@@ -114,16 +116,16 @@ TEST_CASE_METHOD(request_fixture, "what cannot be answered at all is an error")
     h.transaction_id = "T";
     h.sender_nonce = bytes(16, 1);
     req.extra_attributes = scep::to_attributes(h);
-    const auto bare = cms::make_signed_data(req, *key, self, test::rng()).value();
-    CHECK(scep::check_request(bare, {ca_signing}, test::rng()).error() == scep::errc::untrusted_signer);
+    const auto bare = cms::make_signed_data(req, *key, self).value();
+    CHECK(scep::check_request(bare, {ca_signing}).error() == scep::errc::untrusted_signer);
 
     // No senderNonce: no reply can be tied to the request.
     scep::message_header no_nonce;
     no_nonce.transaction_id = "T";
     req.extra_attributes = scep::to_attributes(no_nonce);
     req.certificates = {self};
-    const auto unnonced = cms::make_signed_data(req, *key, self, test::rng()).value();
-    CHECK(scep::check_request(unnonced, {ca_signing}, test::rng()).error() == scep::errc::missing_attribute);
+    const auto unnonced = cms::make_signed_data(req, *key, self).value();
+    CHECK(scep::check_request(unnonced, {ca_signing}).error() == scep::errc::missing_attribute);
 }
 
 TEST_CASE("IssuerAndSubject and IssuerAndSerialNumber read back what the client writes")

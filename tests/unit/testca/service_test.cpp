@@ -29,13 +29,14 @@ const auto now = std::chrono::system_clock::now();
 
 struct client {
     std::shared_ptr<Botan::RSA_PrivateKey> key;
+    std::shared_ptr<const cms::private_key_ops> ops; // signs and opens, as the engine's
     Botan::PKCS10_Request csr;
     Botan::X509_Certificate cert; // what signs our messages
     std::string tid;
 
     client(int slot, const std::string& challenge, std::string tid_override = {})
-        : key(test::cached_key(slot)), csr(make_csr(*key, challenge)),
-          cert(scep::make_self_signed(*key, csr.subject_dn(), now, test::rng())),
+        : key(test::cached_key(slot)), ops(std::make_shared<const cms::private_key_ops>(key)),
+          csr(make_csr(*key, challenge)), cert(scep::make_self_signed(*ops, csr.subject_dn(), now, test::rng())),
           tid(tid_override.empty() ? scep::transaction_id_for(*key) : std::move(tid_override))
     {
     }
@@ -75,12 +76,12 @@ struct fixture {
         return svc->handle("POST", "/scep?operation=PKIOperation", body, now);
     }
 
-    scep::query_context context(const client& c, const Botan::Private_Key* key = nullptr,
+    scep::query_context context(const client& c, const cms::private_key_ops* key = nullptr,
                                 const Botan::X509_Certificate* cert = nullptr) const
     {
         scep::algorithm_choice alg;
         alg.cipher = asn1::cipher_algorithm::des_ede3_cbc;
-        return {{key ? *key : *c.key, cert ? *cert : c.cert}, {ca_id.cert}, alg, c.tid, now};
+        return {{key ? *key : *c.ops, cert ? *cert : c.cert}, {ca_id.cert}, alg, c.tid, now};
     }
 
     /// Sends `q`, checks the reply as the client does.
@@ -92,7 +93,7 @@ struct fixture {
         REQUIRE(r.status == 200);
         CHECK(r.content_type == "application/x-pki-message");
         const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
-        return scep::check_cert_rep(r.body, q.sent, {trusted, key, cert}, test::rng());
+        return scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(key), cert});
     }
 
     scep::cert_rep enroll(const client& c, scep::message_type type = scep::message_type::pkcs_req)
@@ -186,7 +187,7 @@ TEST_CASE_METHOD(fixture, "GET PKIOperation, with '+' arriving as a space")
     const auto r = svc->handle("GET", "/anything?operation=PKIOperation&message=" + spaced, {}, now);
     REQUIRE(r.status == 200);
     const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
-    CHECK(scep::check_cert_rep(r.body, q.sent, {trusted, *c.key, c.cert}, test::rng()).value().status ==
+    CHECK(scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value().status ==
           scep::pki_status::success);
 }
 
@@ -275,7 +276,7 @@ TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, u
         q.body.back() ^= 0x01;
         const auto r = post(q.body);
         REQUIRE(r.status == 200);
-        const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, *c.key, c.cert}, test::rng()).value();
+        const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value();
         CHECK(rep.status == scep::pki_status::failure);
         CHECK(rep.header.fail_info == scep::fail_info::bad_message_check);
     }
@@ -313,7 +314,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
     // Renewal: a new key, signed with the old certificate and key.
     const client renewed(2, "");
     const auto q = scep::make_request(scep::message_type::renewal_req, renewed.csr.BER_encode(),
-                                      context(renewed, c.key.get(), &first), test::rng())
+                                      context(renewed, c.ops.get(), &first), test::rng())
                        .value();
     const auto rep = exchange(q, *c.key, first).value();
     REQUIRE(rep.status == scep::pki_status::success);
@@ -331,24 +332,24 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
 
     // GetCert by serial, with the issued certificate as our identity.
     const auto id = cms::issuer_and_serial::of(first);
-    const auto gq = scep::make_get_cert(id, context(c, c.key.get(), &first), test::rng()).value();
+    const auto gq = scep::make_get_cert(id, context(c, c.ops.get(), &first), test::rng()).value();
     const auto got = exchange(gq, *c.key, first).value();
     CHECK(scep::requested_certificate(got, id).value() == first);
     auto missing_id = id;
     missing_id.serial += 1000;
-    const auto mq = scep::make_get_cert(missing_id, context(c, c.key.get(), &first), test::rng()).value();
+    const auto mq = scep::make_get_cert(missing_id, context(c, c.ops.get(), &first), test::rng()).value();
     CHECK(exchange(mq, *c.key, first).value().header.fail_info == scep::fail_info::bad_cert_id);
 
     // Revoked: on the CRL, and no longer good for renewal.
     testca::revoke_serial(store, {ca_id.key, ca_id.cert}, Botan::BigInt(first.serial_number()), now, test::rng());
-    const auto cq = scep::make_get_crl(id, context(c, c.key.get(), &first), test::rng()).value();
+    const auto cq = scep::make_get_crl(id, context(c, c.ops.get(), &first), test::rng()).value();
     const auto crl_rep = exchange(cq, *c.key, first).value();
     const auto crl = scep::verified_crl(crl_rep, ca_id.cert).value();
     CHECK(crl.is_revoked(first));
 
     const client third(3, "");
     const auto rq = scep::make_request(scep::message_type::renewal_req, third.csr.BER_encode(),
-                                       context(third, c.key.get(), &first), test::rng())
+                                       context(third, c.ops.get(), &first), test::rng())
                         .value();
     const auto refused = exchange(rq, *c.key, first).value();
     CHECK(refused.status == scep::pki_status::failure);
