@@ -16,21 +16,10 @@
 
 namespace ascep {
 
-namespace cms {
-class private_key_ops; // src/cms/private_key_ops.hpp
-}
-
 struct enroll_request {
     /// The key the certificate is for, and its PKCS#10 request (DER).
     std::shared_ptr<const Botan::Private_Key> key;
     std::vector<std::uint8_t> csr;
-    /// Optional, for ascep's own front ends: `key` together with its RSA
-    /// private operation, e.g. the one that just signed `csr`. The
-    /// self-signed certificate, every pkiMessage signature and the reply's
-    /// decryption then share that one operation (Botan 2 makes a new RSA
-    /// blinder, ~1.5 ms, for each otherwise). When set, `key` may be left
-    /// empty; when both are set they must hold the same key.
-    std::shared_ptr<const cms::private_key_ops> key_ops;
     /// Renewal: sign with this existing certificate and its key (RenewalReq
     /// when the CA lists "Renewal", else PKCSReq signed by it).
     std::shared_ptr<const Botan::Private_Key> old_key;

@@ -4,6 +4,7 @@
 
 #include "engine/client_impl.hpp"
 #include "engine/enroll.hpp"
+#include "engine/prepare_with_key_ops.hpp"
 #include "engine/error.hpp"
 #include "scep/ca_certs.hpp"
 #include "scep/csr.hpp"
@@ -82,15 +83,17 @@ std::optional<Botan::X509_DN> checked_csr_subject(const std::vector<std::uint8_t
 }
 
 /// The key's shared private operation: the caller's, or a new one.
-std::shared_ptr<const cms::private_key_ops> key_ops_of(const enroll_request& request, std::string& why)
+std::shared_ptr<const cms::private_key_ops> key_ops_of(const enroll_request& request,
+                                                       std::shared_ptr<const cms::private_key_ops> ops,
+                                                       std::string& why)
 {
-    if (!request.key_ops)
+    if (!ops)
         return std::make_shared<const cms::private_key_ops>(request.key);
-    if (request.key && request.key != request.key_ops->shared_key() && !same_key(*request.key, request.key_ops->key())) {
-        why = "key and key_ops hold different keys";
+    if (request.key && request.key != ops->shared_key() && !same_key(*request.key, ops->key())) {
+        why = "the key and its private operation hold different keys";
         return nullptr;
     }
-    return request.key_ops;
+    return ops;
 }
 
 /// Trying again later may help: the server was unreachable, slow, overloaded
@@ -138,11 +141,18 @@ private:
 std::optional<enroll_plan> prepare_enrollment(const enroll_request& request, Botan::RandomNumberGenerator& rng,
                                               std::string& why)
 {
-    if (!request.key && !request.key_ops) {
+    return engine::prepare_enrollment(request, nullptr, rng, why);
+}
+
+std::optional<enroll_plan> engine::prepare_enrollment(const enroll_request& request,
+                                                      std::shared_ptr<const cms::private_key_ops> ops,
+                                                      Botan::RandomNumberGenerator& rng, std::string& why)
+{
+    if (!request.key && !ops) {
         why = "no private key";
         return std::nullopt;
     }
-    const auto key = key_ops_of(request, why);
+    const auto key = key_ops_of(request, std::move(ops), why);
     if (!key)
         return std::nullopt;
     auto subject = checked_csr_subject(request.csr, key->key(), why);

@@ -2,6 +2,7 @@
 
 #include "ascep/enroll.hpp"
 #include "engine/client_impl.hpp"
+#include "engine/prepare_with_key_ops.hpp"
 #include "fleet/device_files.hpp"
 #include "fleet/journal.hpp"
 #include "fleet/manifest.hpp"
@@ -404,7 +405,6 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         {
             ascep::enroll_request req;
             req.key = material.key;
-            req.key_ops = material.key_ops;
             req.csr = material.csr;
             req.ca_certificates = ca_certs_;
             req.capabilities = caps_;
@@ -414,7 +414,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             req.self_signed = signer;
             req.max_poll_count = 1;
             req.resume = resume;
-            plan = ascep::prepare_enrollment(req, rng_, why);
+            plan = engine::prepare_enrollment(req, material.key_ops, rng_, why);
         }
         if (!plan) {
             fail_device(d, tid, why, st);

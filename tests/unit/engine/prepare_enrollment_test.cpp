@@ -4,6 +4,7 @@
 // when the caller hands in the one that signed the CSR.
 #include "ascep/enroll.hpp"
 #include "cms/private_key_ops.hpp"
+#include "engine/prepare_with_key_ops.hpp"
 #include "scep/csr.hpp"
 #include "test_pki.hpp"
 
@@ -84,14 +85,13 @@ TEST_CASE("prepare_enrollment reuses the caller's private operation")
     REQUIRE(ops->operations_made() == 1);
 
     auto req = request_for(nullptr, csr);
-    req.key_ops = ops;
     std::string why;
-    const auto plan = prepare_enrollment(req, test::rng(), why);
+    const auto plan = engine::prepare_enrollment(req, ops, test::rng(), why);
     REQUIRE(plan);
     CHECK(make_request_message(*plan, test::rng(), why)); // signed by the same operation
     CHECK(ops->operations_made() == 1);
 
-    req.key = test::cached_key(2); // a different key next to key_ops: a caller's bug
-    CHECK_FALSE(prepare_enrollment(req, test::rng(), why));
-    CHECK(why == "key and key_ops hold different keys");
+    req.key = test::cached_key(2); // a different key beside the operation: a caller's bug
+    CHECK_FALSE(engine::prepare_enrollment(req, ops, test::rng(), why));
+    CHECK(why == "the key and its private operation hold different keys");
 }
