@@ -10,11 +10,6 @@
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-
 namespace ascep::fleet {
 namespace {
 
@@ -67,13 +62,6 @@ bool csr_is_for(const Botan::PKCS10_Request& csr, const Botan::Public_Key& key)
     return csr.raw_public_key() == key.subject_public_key();
 }
 
-std::string make_dir(const std::string& dir)
-{
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-        return "cannot create " + dir + ": " + std::strerror(errno);
-    return {};
-}
-
 } // namespace
 
 device_paths paths_for(const std::string& out_dir, const std::string& id)
@@ -91,7 +79,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
                                  const std::string& default_challenge, bool reuse_csr)
 {
     device_material m;
-    if (auto e = make_dir(paths.dir); !e.empty()) {
+    if (auto e = io::make_directory_durable(paths.dir); !e.empty()) {
         m.error = e;
         return m;
     }

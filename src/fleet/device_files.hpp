@@ -1,5 +1,7 @@
 // A device's files in DIR/<id>/: key.pem (0600), csr.pem, cert.pem,
-// chain.pem. Every write is atomic and fsync'ed (io::write_file_atomic), and
+// chain.pem. DIR/<id> itself is made durable in DIR when it is created
+// (io::make_directory_durable); every write is atomic and fsync'ed
+// (io::write_file_atomic), and
 // the key is on disk before any request for it leaves: a crash can lose work
 // but never a key whose certificate the CA issued. These functions block
 // (disk, RSA): fleet runs them on its worker pools.

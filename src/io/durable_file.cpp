@@ -23,6 +23,29 @@ bool file_exists(const std::string& path)
     return ::stat(path.c_str(), &st) == 0;
 }
 
+std::string make_directory_durable(const std::string& path, mode_t mode)
+{
+    if (::mkdir(path.c_str(), mode) != 0) {
+        struct stat st {};
+        if (errno == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            return {};
+        if (errno == EEXIST)
+            errno = ENOTDIR;
+        return failed("create", path);
+    }
+    const std::filesystem::path p(path);
+    const auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+        const auto why = failed("sync", parent.string());
+        if (dfd >= 0)
+            ::close(dfd);
+        return why;
+    }
+    ::close(dfd);
+    return {};
+}
+
 std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode)
 {
     const std::filesystem::path target(path);

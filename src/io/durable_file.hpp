@@ -29,4 +29,10 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
 
 bool file_exists(const std::string& path);
 
+/// Creates directory `path` with `mode` unless it exists already (as a
+/// directory), and when it is new, fsyncs its parent so that the new entry
+/// survives a power loss as the files written into it will. Returns an
+/// empty string, or why it failed (errno text with the path).
+std::string make_directory_durable(const std::string& path, mode_t mode = 0700);
+
 } // namespace ascep::io
