@@ -179,7 +179,8 @@ std::string write_issued(const device_paths& paths, const Botan::X509_Certificat
     std::string pem;
     for (const auto& c : chain)
         pem += c.PEM_encode();
-    if (auto e = io::write_file_atomic(paths.chain, pem); !e.empty())
+    // One directory sync for both: chain.pem matters only once cert.pem is there.
+    if (auto e = io::write_file_atomic(paths.chain, pem, 0644, io::directory_sync::with_next_file); !e.empty())
         return e;
     return io::write_file_atomic(paths.cert, cert.PEM_encode());
 }

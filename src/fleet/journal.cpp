@@ -341,19 +341,41 @@ std::optional<journal> journal::open(const std::string& dir, std::string& error)
 
 std::optional<std::string> journal::append(const journal_record& r)
 {
-    const std::string line = format_journal_line(r);
-    if (line.size() > max_journal_line)
-        return "journal record for device '" + r.id.substr(0, 40) + "' is longer than 64 KiB";
+    return append(std::span<const journal_record>(&r, 1));
+}
+
+std::optional<std::string> journal::append(std::span<const journal_record> records)
+{
+    std::optional<std::string> refused;
+    std::string lines;
+    for (const auto& r : records) {
+        const std::string line = format_journal_line(r);
+        if (line.size() > max_journal_line) {
+            if (!refused)
+                refused = "journal record for device '" + r.id.substr(0, 40) + "' is longer than 64 KiB";
+            continue;
+        }
+        lines += line;
+    }
+    if (lines.empty())
+        return refused;
     if (!mutex_)
         return std::string("the journal was moved from");
     std::lock_guard lock(*mutex_);
+    if (auto e = write_and_sync(lines))
+        return e;
+    return refused;
+}
+
+std::optional<std::string> journal::write_and_sync(const std::string& lines)
+{
     if (fd_ < 0)
         return std::string("the journal is closed");
     if (!broken_.empty())
         return "the journal cannot be trusted after an earlier error: " + broken_;
     std::size_t written = 0;
-    while (written < line.size()) {
-        const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
+    while (written < lines.size()) {
+        const ssize_t n = ::write(fd_, lines.data() + written, lines.size() - written);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -373,7 +395,7 @@ std::optional<std::string> journal::append(const journal_record& r)
         broken_ = errno_text("cannot fdatasync", path_);
         return broken_;
     }
-    size_ += line.size();
+    size_ += lines.size();
     return std::nullopt;
 }
 

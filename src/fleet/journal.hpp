@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -71,6 +72,11 @@ public:
     /// file stays readable. After a failed fdatasync the kernel may have
     /// dropped the data, so every later append fails with that first error.
     std::optional<std::string> append(const journal_record& r);
+    /// Appends `records` in order with one write and ONE fdatasync (group
+    /// commit: what piled up while the last sync ran costs one more sync, not
+    /// one each). A record too long to read back is left out and reported;
+    /// the others are written. Returns the first error.
+    std::optional<std::string> append(std::span<const journal_record> records);
 
     journal(journal&&) noexcept;
     journal& operator=(journal&&) noexcept;
@@ -82,6 +88,8 @@ public:
 private:
     journal() = default;
     void close_all() noexcept;
+    /// Writes complete lines and fdatasyncs; the caller holds mutex_.
+    std::optional<std::string> write_and_sync(const std::string& lines);
 
     int fd_ = -1;
     int lock_fd_ = -1;

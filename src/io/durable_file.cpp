@@ -46,7 +46,8 @@ std::string make_directory_durable(const std::string& path, mode_t mode)
     return {};
 }
 
-std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode)
+std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode,
+                              directory_sync sync)
 {
     const std::filesystem::path target(path);
     const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
@@ -80,6 +81,8 @@ std::string write_file_atomic(const std::string& path, std::span<const std::uint
         return error;
     }
     // The rename is durable only once the directory entry is on disk.
+    if (sync == directory_sync::with_next_file)
+        return {};
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         ::fsync(dfd);
@@ -88,9 +91,10 @@ std::string write_file_atomic(const std::string& path, std::span<const std::uint
     return {};
 }
 
-std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode)
+std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode, directory_sync sync)
 {
-    return write_file_atomic(path, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, mode);
+    return write_file_atomic(path, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, mode,
+                             sync);
 }
 
 std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_size)

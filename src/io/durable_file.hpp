@@ -16,12 +16,19 @@
 
 namespace ascep::io {
 
+/// When the rename becomes durable: now (the directory is fsync'ed), or
+/// with the next write_file_atomic into the same directory that syncs it
+/// (for a file that only matters together with a later one).
+enum class directory_sync { now, with_next_file };
+
 /// Replaces `path` with `content`, created with permissions `mode` (0600
 /// for private keys: the key is never readable by others, not even briefly).
 /// Returns an empty string on success, else why it failed (errno text with
 /// the path); nothing is left behind on failure.
-std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode = 0644);
-std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
+std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode = 0644,
+                              directory_sync sync = directory_sync::now);
+std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644,
+                              directory_sync sync = directory_sync::now);
 
 /// Reads a whole file of at most `max_size` bytes. Returns an empty string
 /// on success, else why it failed.

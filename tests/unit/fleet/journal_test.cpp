@@ -253,6 +253,33 @@ TEST_CASE("journal: a record too long to read back is refused, the file stays in
     CHECK(lines_of(read_text(tmp, "run/journal.jsonl")).size() == 1);
 }
 
+TEST_CASE("journal: a batch is appended in order; a record too long is left out, the rest written")
+{
+    test::temp_dir tmp;
+    const auto dir = tmp.file("run").string();
+    {
+        auto j = open_ok(dir);
+        const std::vector<journal_record> batch{record("a", device_state::requested, 0),
+                                                record(std::string(70000, 'x'), device_state::requested, 0),
+                                                record("b", device_state::requested, 0),
+                                                record("a", device_state::pending, 1)};
+        const auto error = j.append(batch);
+        REQUIRE(error);
+        CHECK_THAT(*error, Catch::Contains("longer than 64 KiB"));
+        CHECK_FALSE(j.append(std::vector<journal_record>{}));
+        CHECK_FALSE(j.append(std::vector<journal_record>{record("b", device_state::issued, 1)}));
+    }
+    const auto lines = lines_of(read_text(tmp, "run/journal.jsonl"));
+    REQUIRE(lines.size() == 4);
+    CHECK_THAT(lines[0], Catch::Contains("\"id\":\"a\""));
+    CHECK_THAT(lines[1], Catch::Contains("\"id\":\"b\""));
+    CHECK_THAT(lines[2], Catch::Contains("\"pending\""));
+    CHECK_THAT(lines[3], Catch::Contains("\"issued\""));
+    auto j = open_ok(dir);
+    CHECK(j.replayed().at("a") == record("a", device_state::pending, 1));
+    CHECK(j.replayed().at("b") == record("b", device_state::issued, 1));
+}
+
 TEST_CASE("journal: appends from 4 threads give 4000 whole lines")
 {
     test::temp_dir tmp;
