@@ -377,18 +377,21 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
     const auto paths = paths_for(settings_.out_dir, d.id);
     auto& counts = progress_.counts;
     // Between polls nothing of the device is held but its parked record, so
-    // the key and the request are read again; a key that vanished meanwhile
-    // must not be replaced by a new one under the same request.
+    // the key and the request are read again. A key that vanished while its
+    // request is PENDING (in this run or an earlier one) must not be
+    // replaced by a new one: the CA would issue for the old.
     const bool polling = !signer_der.empty();
     // Queued key generations are skipped once a signal came: the run must
     // not wait for a thousand RSA keys before it can stop.
     auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
-                          polling, stop = &stop_flag_] {
+                          polling, pending_before = resume, stop = &stop_flag_] {
         if (stop->load())
             return device_material{};
-        if (polling && d.key_file.empty() && !io::file_exists(paths.key)) {
+        if ((polling || pending_before) && d.key_file.empty() && !io::file_exists(paths.key)) {
             device_material gone;
-            gone.error = paths.key + " disappeared while the device waited to poll";
+            gone.error = paths.key + (polling ? " disappeared while the device waited to poll"
+                                              : " is missing, but an earlier run's request for it is PENDING at "
+                                                "the CA; a new key would not be what the CA issues");
             return gone;
         }
         return prepare_material(d, paths, bits, challenge, reuse_csr);

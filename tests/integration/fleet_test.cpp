@@ -370,6 +370,19 @@ TEST_CASE("fleet: devices waiting to poll keep -n and -T as enroll does, and nev
         CHECK(took < std::chrono::seconds(30));
         CHECK(count_of(slurp(f.dir.file("r.json")), "\"messages\":2,") == 4);
     }
+    SECTION("a key.pem removed between runs while its request is PENDING fails that device; no new key")
+    {
+        const auto args = f.fleet_args("devices.csv", "out", {"-n", "1", "--bits", "1024", "--jsonl"});
+        REQUIRE(f.ascep(args).exit_code == 3);
+        const auto key = f.dir.file("out") / "dev-0003" / "key.pem";
+        REQUIRE(fs::remove(key));
+        const auto r = f.ascep(args);
+        INFO(r.errors);
+        CHECK(r.exit_code == 2);
+        CHECK(r.output.find("is missing, but an earlier run's request for it is PENDING") != std::string::npos);
+        CHECK_FALSE(fs::exists(key));
+        CHECK(r.errors.find("failed 1") != std::string::npos);
+    }
     SECTION("a key.pem removed while its device waits fails that device; no new key is made")
     {
         auto args = f.fleet_args("devices.csv", "out", {"-t", "2", "-n", "4", "--bits", "1024", "--jsonl"});
