@@ -66,7 +66,7 @@ std::optional<Botan::X509_DN> checked_csr_subject(const std::vector<std::uint8_t
         return std::nullopt;
     }
     auto ok = scep::csr_signed_by(*csr, key);
-    if (ok && !*ok && csr->key_algorithm == key.get_oid() && csr->public_key_bits == key.public_key_bits())
+    if (ok && !*ok && scep::csr_is_for(*csr, key))
         ok = std::nullopt; // our key, a bad signature: Botan refused to parse such a request
     if (!ok) {
         ok = botan_csr_check(der, key);

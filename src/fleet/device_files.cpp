@@ -6,7 +6,6 @@
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
 #include <botan/pem.h>
-#include <botan/pkcs10.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
@@ -43,7 +42,14 @@ std::shared_ptr<Botan::Private_Key> load_key(const std::string& path, std::strin
     }
 }
 
-std::optional<Botan::PKCS10_Request> load_csr(const std::string& path)
+/// csr.pem as written here (PEM), and what it says, read without loading
+/// its key (scep::read_csr): polling devices read it again for every poll.
+struct stored_csr {
+    std::vector<std::uint8_t> der;
+    scep::csr_summary summary;
+};
+
+std::optional<stored_csr> load_csr(const std::string& path)
 {
     std::string why;
     const auto text = read_text(path, why);
@@ -51,15 +57,17 @@ std::optional<Botan::PKCS10_Request> load_csr(const std::string& path)
         return std::nullopt;
     try {
         Botan::DataSource_Memory src(text);
-        return Botan::PKCS10_Request(src);
+        std::string label;
+        const auto der = Botan::PEM_Code::decode(src, label);
+        if (label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST")
+            return std::nullopt;
+        auto summary = scep::read_csr(der);
+        if (!summary)
+            return std::nullopt;
+        return stored_csr{{der.begin(), der.end()}, std::move(*summary)};
     } catch (const std::exception&) {
         return std::nullopt;
     }
-}
-
-bool csr_is_for(const Botan::PKCS10_Request& csr, const Botan::Public_Key& key)
-{
-    return csr.raw_public_key() == key.subject_public_key();
 }
 
 } // namespace
@@ -108,8 +116,8 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     }
 
     if (reuse_csr) {
-        if (auto old = load_csr(paths.csr); old && csr_is_for(*old, *m.key)) {
-            m.csr = old->BER_encode();
+        if (auto old = load_csr(paths.csr); old && scep::csr_is_for(old->summary, *m.key)) {
+            m.csr = std::move(old->der);
             m.key_ops = std::make_shared<const cms::private_key_ops>(m.key);
             return m;
         }
@@ -165,7 +173,8 @@ std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& pa
     try {
         Botan::DataSource_Memory src(text);
         Botan::X509_Certificate cert(src);
-        if (cert.subject_public_key_info() != csr->raw_public_key())
+        if (cert.subject_public_key_algo().get_oid() != csr->summary.key_algorithm ||
+            cert.subject_public_key_bitstring() != csr->summary.public_key_bits)
             return std::nullopt;
         return cert;
     } catch (const std::exception&) {

@@ -207,9 +207,14 @@ std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der)
     }
 }
 
+bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key)
+{
+    return csr.key_algorithm == key.get_oid() && csr.public_key_bits == key.public_key_bits();
+}
+
 std::optional<bool> csr_signed_by(const csr_summary& csr, const Botan::Public_Key& key)
 {
-    if (csr.key_algorithm != key.get_oid() || csr.public_key_bits != key.public_key_bits())
+    if (!csr_is_for(csr, key))
         return false;
     const auto digest = asn1::digest_of_signature_oid(csr.signature_algorithm);
     if (!digest || key.algo_name() != "RSA")

@@ -74,6 +74,9 @@ struct csr_summary {
 /// version-1 PKCS#10 request. The signature is not checked: see csr_signed_by.
 std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der);
 
+/// Whether `csr` carries `key`'s public key (same algorithm and key bits).
+bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key);
+
 /// Whether `csr` is for `key` (same algorithm and key bits) and its
 /// PKCS#1 v1.5 signature verifies with `key`, which is then the request's
 /// own key: no key is loaded. nullopt when the signature algorithm is not

@@ -119,6 +119,8 @@ TEST_CASE("read_csr and csr_signed_by: subject and key without loading the key",
     REQUIRE(csr);
     CHECK(csr->subject == Botan::PKCS10_Request(der).subject_dn());
     CHECK(csr->public_key_bits == key->public_key_bits());
+    CHECK(scep::csr_is_for(*csr, *key));
+    CHECK_FALSE(scep::csr_is_for(*csr, *other));
     CHECK(scep::csr_signed_by(*csr, *key) == std::optional<bool>(true));
     CHECK(scep::csr_signed_by(*csr, *other) == std::optional<bool>(false));
 
