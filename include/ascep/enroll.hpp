@@ -103,8 +103,9 @@ struct enroll_result {
     std::optional<int> fail_info;
     std::string fail_info_name;
     std::optional<std::string> fail_info_text;
-    /// For status issued: our certificate, and the other certificates the CA
-    /// sent with it.
+    /// For status issued: our certificate, and its chain: the issuing CA,
+    /// then any intermediates, then the root, as far as the reply and the
+    /// CA certificates given hold them.
     std::optional<Botan::X509_Certificate> certificate;
     std::vector<Botan::X509_Certificate> chain;
     /// pkiMessages sent in this call (1 request + polls).

@@ -4,6 +4,8 @@
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "cms/signed_data.hpp"
+#include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 #include "engine/operations.hpp"
 
 #include <botan/pkix_types.h>
@@ -50,6 +52,17 @@ int run_getca(session& s)
     s.out.verbose("valid response from server");
     const auto& certs = ca->certificates;
     boost::json::array written;
+    // What enroll -c will make of this set (the same selection), so that a
+    // user sees which certificate does what before enrolling.
+    const auto roles = scep::select_ca_roles(certs);
+    const auto describe_role = [&](std::size_t i, boost::json::object& d) {
+        if (!roles)
+            return;
+        const auto& note = roles->notes[i];
+        s.out.verbose("  role: " + note.role + " (" + note.reason + ")");
+        d["role"] = note.role;
+        d["role_reason"] = note.reason;
+    };
 
     if (certs.size() == 1) {
         s.out.info(fingerprint_line(certs[0], fp));
@@ -58,6 +71,7 @@ int run_getca(session& s)
         s.out.info("CA certificate written as " + s.opts.ca_cert);
         auto d = describe_certificate(certs[0], fp);
         d["file"] = s.opts.ca_cert;
+        describe_role(0, d);
         written.emplace_back(std::move(d));
     } else {
         // A CA/RA chain (NDES): BASE-0, BASE-1, ... in the order received;
@@ -74,10 +88,15 @@ int run_getca(session& s)
             s.out.info("certificate written as " + name);
             auto d = describe_certificate(certs[i], fp);
             d["file"] = name;
+            describe_role(i, d);
             written.emplace_back(std::move(d));
         }
     }
     s.out.json()["certificates"] = std::move(written);
+    if (!roles) {
+        s.out.warn("the CA's certificates leave a role open: " + roles.error().text);
+        s.out.json()["roles_error"] = roles.error().text;
+    }
     return s.out.finish(0);
 }
 

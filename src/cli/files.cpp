@@ -2,6 +2,7 @@
 
 #include "asn1/oids.hpp"
 #include "io/durable_file.hpp"
+#include "scep/ca_certs.hpp"
 
 #include <botan/data_src.h>
 #include <botan/pem.h>
@@ -97,6 +98,36 @@ file_result<std::vector<Botan::X509_Certificate>> load_certificates(const std::s
     }
     if (out.empty())
         return file_failure(path + ": no certificate in the file");
+    return out;
+}
+
+file_result<std::vector<Botan::X509_Certificate>> load_ca_certificates(const std::string& base)
+{
+    std::vector<Botan::X509_Certificate> out;
+    const auto add_file = [&](const std::string& path) -> file_result<void> {
+        auto data = read_file(path);
+        if (!data)
+            return data.error();
+        auto certs = scep::parse_ca_certs(*data);
+        if (!certs)
+            return file_failure(path + ": no usable CA certificate (" + certs.error().message() + ")");
+        for (auto& c : *certs)
+            if (std::find(out.begin(), out.end(), c) == out.end())
+                out.push_back(std::move(c));
+        return {};
+    };
+    if (file_exists(base))
+        if (auto r = add_file(base); !r)
+            return r.error();
+    for (int i = 0;; ++i) {
+        const std::string name = base + "-" + std::to_string(i);
+        if (!file_exists(name))
+            break;
+        if (auto r = add_file(name); !r)
+            return r.error();
+    }
+    if (out.empty())
+        return file_failure("cannot read CA certificate (-c) " + base + " (nor " + base + "-0, ...)");
     return out;
 }
 

@@ -33,6 +33,11 @@ file_result<std::shared_ptr<Botan::Private_Key>> load_private_key(const std::str
 file_result<Botan::X509_Certificate> load_certificate(const std::string& path);
 /// Every certificate in a file: one DER certificate, or any number of PEM blocks.
 file_result<std::vector<Botan::X509_Certificate>> load_certificates(const std::string& path);
+/// The CA's certificates for -c BASE: BASE itself if it exists, then the
+/// BASE-0, BASE-1, ... that getca writes for a chain, each read as a
+/// GetCACert body is (one DER certificate, a PKCS#7 chain, PEM blocks);
+/// repeats dropped. Every operation and the fleet read -c through this.
+file_result<std::vector<Botan::X509_Certificate>> load_ca_certificates(const std::string& base);
 /// A PKCS#10 request, PEM or DER; its self-signature must verify.
 file_result<Botan::PKCS10_Request> load_request(const std::string& path);
 

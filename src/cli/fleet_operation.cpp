@@ -1,4 +1,5 @@
 // fleet: the command line's face of fleet::run_fleet (src/fleet).
+#include "cli/files.hpp"
 #include "cli/local_operations.hpp"
 #include "cli/session.hpp"
 #include "fleet/runner.hpp"
@@ -8,15 +9,20 @@
 namespace ascep::cli {
 namespace {
 
-fleet::fleet_settings settings_of(const options& opts)
+file_result<fleet::fleet_settings> settings_of(const options& opts)
 {
     fleet::fleet_settings s;
+    if (!opts.ca_cert.empty()) {
+        auto certs = load_ca_certificates(opts.ca_cert);
+        if (!certs)
+            return certs.error();
+        s.ca_certificates = std::move(*certs);
+    }
     s.manifest = opts.manifest;
     s.out_dir = opts.out;
     s.client = client_options_of(opts);
     s.client.max_in_flight = opts.concurrency.value_or(16);
     s.client.max_rate = opts.rate.value_or(0);
-    s.ca_cert_file = opts.ca_cert;
     s.ca_identifier = opts.ca_identifier;
     s.ca_fingerprint = opts.ca_fingerprint;
     if (opts.cipher)
@@ -58,6 +64,8 @@ outcome outcome_of_setup(const fleet::setup_failure& f)
 int run_fleet(const options& opts, reporter& out)
 {
     const auto settings = settings_of(opts);
+    if (!settings)
+        return out.finish(settings.error());
     // Keys are made and loaded on worker threads; glibc would give each its
     // own arena, and memory freed there is hard to give back. Thousands of
     // devices waiting to poll hold small objects from all of them, so fewer
@@ -66,7 +74,7 @@ int run_fleet(const options& opts, reporter& out)
     if (opts.insecure)
         out.warn("--insecure: the https:// server's certificate and host name are NOT verified; anyone on the "
                  "network path can read and change this exchange");
-    const auto result = fleet::run_fleet(settings);
+    const auto result = fleet::run_fleet(*settings);
     if (result.failure)
         return out.finish(failure{outcome_of_setup(*result.failure), result.failure->text});
     return result.exit_code;

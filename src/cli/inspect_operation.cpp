@@ -34,36 +34,11 @@ struct inspect_keys {
     std::optional<Botan::X509_Certificate> cert;   // -l
 };
 
-/// -c FILE, or the FILE-0, FILE-1, ... that getca writes for a chain.
-file_result<std::vector<Botan::X509_Certificate>> load_ca_certs(const std::string& base)
-{
-    std::vector<Botan::X509_Certificate> out;
-    if (file_exists(base)) {
-        auto certs = load_certificates(base);
-        if (!certs)
-            return certs.error();
-        out = std::move(*certs);
-    }
-    for (int i = 0;; ++i) {
-        const std::string name = base + "-" + std::to_string(i);
-        if (!file_exists(name))
-            break;
-        auto cert = load_certificate(name);
-        if (!cert)
-            return cert.error();
-        if (std::find(out.begin(), out.end(), *cert) == out.end())
-            out.push_back(std::move(*cert));
-    }
-    if (out.empty())
-        return file_failure("cannot read CA certificate (-c) " + base + " (nor " + base + "-0, ...)");
-    return out;
-}
-
 file_result<inspect_keys> load_keys(const options& opts)
 {
     inspect_keys keys;
     if (!opts.ca_cert.empty()) {
-        auto certs = load_ca_certs(opts.ca_cert);
+        auto certs = load_ca_certificates(opts.ca_cert);
         if (!certs)
             return certs.error();
         keys.ca_certs = std::move(*certs);

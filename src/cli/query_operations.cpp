@@ -53,7 +53,7 @@ file_result<scep::cert_rep> exchange(session& s, const query_setup& q, const sce
     if (!reply)
         return s.failure_of(reply.error(), "request failed");
     const std::vector<Botan::X509_Certificate>& trusted = q.roles.signers;
-    auto rep = scep::check_cert_rep(*reply, msg.sent, {trusted, *q.key, q.local});
+    auto rep = scep::check_cert_rep(*reply, msg.sent, {trusted, *q.key, q.local, q.roles.all});
     if (!rep)
         return s.failure_of(rep.error(), "reply rejected");
     s.out.verbose("valid response from server");

@@ -85,27 +85,7 @@ failure session::failure_of(const boost::system::error_code& ec, const std::stri
 
 file_result<std::vector<Botan::X509_Certificate>> session::load_ca_chain() const
 {
-    std::vector<Botan::X509_Certificate> chain;
-    if (file_exists(opts.ca_cert)) {
-        auto certs = load_certificates(opts.ca_cert);
-        if (!certs)
-            return certs.error();
-        chain = std::move(*certs);
-    }
-    // getca writes a chain as BASE-0, BASE-1, ...; -c BASE picks them up.
-    for (int i = 0;; ++i) {
-        const std::string name = opts.ca_cert + "-" + std::to_string(i);
-        if (!file_exists(name))
-            break;
-        auto cert = load_certificate(name);
-        if (!cert)
-            return cert.error();
-        if (std::find(chain.begin(), chain.end(), *cert) == chain.end())
-            chain.push_back(std::move(*cert));
-    }
-    if (chain.empty())
-        return file_failure("cannot read CA certificate (-c) " + opts.ca_cert + " (nor " + opts.ca_cert + "-0, ...)");
-    return chain;
+    return load_ca_certificates(opts.ca_cert);
 }
 
 file_result<scep::ca_roles> session::load_ca_roles() const
@@ -113,16 +93,17 @@ file_result<scep::ca_roles> session::load_ca_roles() const
     auto chain = load_ca_chain();
     if (!chain)
         return chain.error();
-    auto roles = scep::select_ca_roles(*chain);
-    if (!roles)
-        return file_failure("no usable CA certificate in " + opts.ca_cert);
+    std::optional<Botan::X509_Certificate> enc;
     if (!opts.enc_cert.empty()) {
-        auto enc = load_certificate(opts.enc_cert);
-        if (!enc)
-            return enc.error();
-        roles->encryption = *enc;
+        auto loaded = load_certificate(opts.enc_cert);
+        if (!loaded)
+            return loaded.error();
+        enc = std::move(*loaded);
     }
-    return *roles;
+    auto roles = scep::select_ca_roles(*chain, enc ? &*enc : nullptr);
+    if (!roles)
+        return file_failure(opts.ca_cert + ": " + roles.error().text);
+    return std::move(*roles);
 }
 
 std::string fingerprint_line(const Botan::X509_Certificate& cert, asn1::digest_algorithm alg)

@@ -7,7 +7,7 @@
 #include "cli/reporter.hpp"
 #include "ascep/client.hpp"
 #include "engine/endpoint.hpp"
-#include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -6,7 +6,7 @@
 #include "engine/enroll.hpp"
 #include "engine/prepare_with_key_ops.hpp"
 #include "engine/error.hpp"
-#include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 #include "scep/csr.hpp"
 #include "scep/query.hpp"
 #include "scep/self_signed.hpp"
@@ -186,13 +186,12 @@ std::optional<enroll_plan> engine::prepare_enrollment(const enroll_request& requ
         }
     }
 
-    auto roles = scep::select_ca_roles(request.ca_certificates);
+    auto roles = scep::select_ca_roles(request.ca_certificates,
+                                       request.encryption_cert ? &*request.encryption_cert : nullptr);
     if (!roles) {
-        why = "no usable CA certificate";
+        why = roles.error().text;
         return std::nullopt;
     }
-    if (request.encryption_cert)
-        roles->encryption = *request.encryption_cert;
 
     scep::algorithm_overrides forced;
     if (!request.cipher.empty()) {
@@ -222,6 +221,7 @@ std::optional<enroll_plan> engine::prepare_enrollment(const enroll_request& requ
     p.ca_cert = roles->ca;
     p.recipients = {roles->encryption};
     p.trusted_signers = roles->signers;
+    p.ca_certificates = roles->all;
     p.transaction_id = scep::transaction_id_for(key->key());
     p.polling = {request.poll_interval, request.max_poll_time, request.max_poll_count};
     p.resume = request.resume;

@@ -10,7 +10,7 @@
 #include "fleet/poll_queue.hpp"
 #include "fleet/report.hpp"
 #include "io/durable_file.hpp"
-#include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -70,23 +70,6 @@ std::string sha256_hex(const Botan::X509_Certificate& cert)
     auto hash = Botan::HashFunction::create_or_throw("SHA-256");
     hash->update(cert.BER_encode());
     return Botan::hex_encode(hash->final_stdvec());
-}
-
-/// -c: read as a GetCACert body is (scep::parse_ca_certs: one DER
-/// certificate, a PKCS#7 chain, or PEM blocks as getca writes them).
-std::optional<std::vector<Botan::X509_Certificate>> load_certificates(const std::string& path, std::string& why)
-{
-    std::vector<std::uint8_t> bytes;
-    if (auto e = io::read_file(path, bytes, 1024 * 1024); !e.empty()) {
-        why = "cannot read CA certificate (-c): " + e;
-        return std::nullopt;
-    }
-    auto certs = scep::parse_ca_certs(bytes);
-    if (!certs) {
-        why = "no usable certificate in the CA certificate file (-c) " + path + ": " + certs.error().message();
-        return std::nullopt;
-    }
-    return std::move(*certs);
 }
 
 unsigned crypto_threads_for(const fleet_settings& s)
@@ -169,6 +152,7 @@ private:
     std::optional<journal> journal_;
     std::optional<ascep::client> client_;
     std::vector<Botan::X509_Certificate> ca_certs_;
+    std::vector<Botan::X509_Certificate> ca_chain_; // issuing CA up to the root: chain.pem when a reply names none
     std::vector<std::string> caps_;
 
     std::list<device_slot> slots_;
@@ -273,29 +257,32 @@ asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
         co_return setup_failure{setup_failure::kind::network, caps_error->code, "GetCACaps failed: " + caps_error->text};
     caps_ = std::move(caps);
 
-    if (!settings_.ca_cert_file.empty()) {
-        std::string why;
-        auto certs = load_certificates(settings_.ca_cert_file, why);
-        if (!certs)
-            co_return setup_failure{setup_failure::kind::file, {}, why};
-        ca_certs_ = std::move(*certs);
+    if (!settings_.ca_certificates.empty()) {
+        ca_certs_ = settings_.ca_certificates;
     } else {
         auto [certs, ca_error] = co_await ascep::async_get_ca_certificates(*client_, settings_.ca_identifier);
         if (ca_error)
             co_return setup_failure{setup_failure::kind::network, ca_error->code, "GetCACert failed: " + ca_error->text};
         ca_certs_ = std::move(certs);
     }
+    // The same selection each device's enrollment makes: a set that leaves
+    // a role open stops the run here, once, rather than fail every device.
     const auto roles = scep::select_ca_roles(ca_certs_);
     if (!roles)
-        co_return setup_failure{setup_failure::kind::untrusted, {}, "no usable CA certificate"};
+        co_return setup_failure{setup_failure::kind::file, {}, roles.error().text};
+    ca_chain_ = roles->chain;
     const auto fingerprint = sha256_hex(roles->ca);
     if (!settings_.ca_fingerprint.empty() && normalized_hex(settings_.ca_fingerprint) != fingerprint)
         co_return setup_failure{setup_failure::kind::untrusted, {},
                                 "the CA certificate (" + roles->ca.subject_dn().to_string() + ") has SHA-256 " +
                                     fingerprint + ", not the --ca-fingerprint " +
                                     normalized_hex(settings_.ca_fingerprint) + "; nothing was sent"};
-    if (settings_.verbose)
+    if (settings_.verbose) {
         progress_.message("CA " + roles->ca.subject_dn().to_string() + ", SHA-256 " + fingerprint);
+        for (std::size_t i = 0; i < ca_certs_.size(); ++i)
+            progress_.message("  " + ca_certs_[i].subject_dn().to_string() + ": " + roles->notes[i].role + " (" +
+                              roles->notes[i].reason + ")");
+    }
     co_return std::nullopt;
 }
 
@@ -462,7 +449,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
 
         switch (r.status) {
         case ascep::enroll_status::issued: {
-            std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_certs_ : r.chain;
+            std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_chain_ : r.chain;
             auto write = [&paths, cert = *r.certificate, chain = std::move(chain)] {
                 return write_issued(paths, cert, chain);
             };

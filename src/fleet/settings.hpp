@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ascep::fleet {
 
@@ -24,7 +25,9 @@ struct fleet_settings {
     /// The CA: URL, proxy, TLS, timeouts; max_in_flight is --concurrency and
     /// max_rate is --rate.
     ascep::client_options client;
-    std::string ca_cert_file;   ///< -c: the CA certificate(s); else GetCACert
+    /// -c: the CA's certificates, read by the front end as every operation
+    /// reads them (cli::load_ca_certificates); empty: GetCACert.
+    std::vector<Botan::X509_Certificate> ca_certificates;
     std::string ca_identifier;  ///< -i
     std::string ca_fingerprint; ///< --ca-fingerprint: SHA-256 of the CA certificate, hex (':' allowed)
 

@@ -67,12 +67,6 @@ boost::system::result<cert_list> from_pem(std::span<const std::uint8_t> body)
     return out;
 }
 
-bool has_usage(const Botan::X509_Certificate& c, Botan::Key_Constraints usage)
-{
-    // No keyUsage extension means "any usage" (RFC 5280 §4.2.1.3).
-    return c.constraints() == Botan::NO_CONSTRAINTS || (c.constraints() & usage) != 0;
-}
-
 } // namespace
 
 boost::system::result<cert_list> parse_ca_certs(std::span<const std::uint8_t> body)
@@ -81,41 +75,6 @@ boost::system::result<cert_list> parse_ca_certs(std::span<const std::uint8_t> bo
     if (certs && certs->empty())
         return errc::missing_content;
     return certs;
-}
-
-boost::system::result<ca_roles> select_ca_roles(const cert_list& chain)
-{
-    if (chain.empty())
-        return errc::missing_content;
-
-    // The CA: a CA certificate that issued one of the others, else the first
-    // CA certificate, else the first certificate.
-    const auto is_ca = [](const Botan::X509_Certificate& c) { return c.is_CA_cert(); };
-    auto ca = std::find_if(chain.begin(), chain.end(), [&](const Botan::X509_Certificate& c) {
-        return is_ca(c) && std::any_of(chain.begin(), chain.end(), [&](const Botan::X509_Certificate& other) {
-                   return !(other == c) && other.issuer_dn() == c.subject_dn();
-               });
-    });
-    if (ca == chain.end())
-        ca = std::find_if(chain.begin(), chain.end(), is_ca);
-    if (ca == chain.end())
-        ca = chain.begin();
-
-    ca_roles roles{*ca, *ca, {}};
-    std::vector<Botan::X509_Certificate> ra;
-    std::copy_if(chain.begin(), chain.end(), std::back_inserter(ra),
-                 [](const Botan::X509_Certificate& c) { return !c.is_CA_cert(); });
-
-    const auto enc = std::find_if(ra.begin(), ra.end(),
-                                  [](const auto& c) { return has_usage(c, Botan::KEY_ENCIPHERMENT); });
-    if (enc != ra.end())
-        roles.encryption = *enc;
-    for (const auto& c : ra)
-        if (has_usage(c, Botan::DIGITAL_SIGNATURE))
-            roles.signers.push_back(c);
-    // The CA may sign replies itself even when RA certificates exist.
-    roles.signers.push_back(roles.ca);
-    return roles;
 }
 
 boost::system::result<cert_list> verify_next_ca(std::span<const std::uint8_t> body,

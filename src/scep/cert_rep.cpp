@@ -11,8 +11,13 @@ boost::system::result<cert_rep> check_cert_rep(std::span<const std::uint8_t> der
     if (!msg)
         return msg.error();
     // The signature first: nothing else in an unauthenticated reply means anything.
-    if (const auto ec = verify_signature(*msg, keys.trusted_signers))
-        return ec;
+    bool believed_only_if_failure = false;
+    if (const auto ec = verify_signature(*msg, keys.trusted_signers)) {
+        if (ec != errc::untrusted_signer || keys.failure_signers.empty() ||
+            verify_signature(*msg, keys.failure_signers))
+            return ec;
+        believed_only_if_failure = true;
+    }
     const message_header& h = msg->header;
     if (h.type != message_type::cert_rep)
         return errc::unexpected_message_type;
@@ -23,6 +28,8 @@ boost::system::result<cert_rep> check_cert_rep(std::span<const std::uint8_t> der
         return errc::recipient_nonce_mismatch;
     if (!h.status)
         return errc::missing_attribute;
+    if (believed_only_if_failure && *h.status != pki_status::failure)
+        return errc::untrusted_signer;
 
     cert_rep rep{h, *h.status, {}, {}};
     if (rep.status != pki_status::success)

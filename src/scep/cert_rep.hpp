@@ -23,6 +23,10 @@ struct reply_keys {
     /// Our key and the certificate the request was signed with; the reply is encrypted to it.
     const cms::private_key_ops& key;
     const Botan::X509_Certificate& cert;
+    /// The CA's other certificates (root, intermediates, RA encryption): a
+    /// reply signed by one of them is believed only when it is a FAILURE, so
+    /// that the user learns why the CA refused.
+    std::span<const Botan::X509_Certificate> failure_signers{};
 };
 
 struct cert_rep {
@@ -33,7 +37,8 @@ struct cert_rep {
     std::vector<Botan::X509_CRL> crls;
 };
 
-/// Checks a reply strictly: signed by a trusted CA/RA certificate, a CertRep,
+/// Checks a reply strictly: signed by a trusted CA/RA certificate (or a
+/// FAILURE signed by one of `failure_signers`), a CertRep,
 /// our transactionID, recipientNonce equal to our senderNonce, a known
 /// pkiStatus; on SUCCESS decrypts it and reads the certificates and CRLs.
 /// Errors: any cms error, or scep::errc (untrusted_signer,

@@ -1,5 +1,6 @@
 #include "scep/enroll_fsm.hpp"
 
+#include "scep/ca_roles.hpp"
 #include "scep/error.hpp"
 #include "scep/message_data.hpp"
 #include "scep/query.hpp"
@@ -64,7 +65,8 @@ enroll_action enroll_fsm::on_reply(std::span<const std::uint8_t> body, std::chro
     if (!in_flight_)
         return fail(errc::unexpected_message_type);
     const std::vector<Botan::X509_Certificate>& trusted = params_->trusted_signers;
-    auto rep = check_cert_rep(body, *in_flight_, {trusted, *params_->signer_key, params_->signer_cert});
+    auto rep = check_cert_rep(body, *in_flight_,
+                              {trusted, *params_->signer_key, params_->signer_cert, params_->ca_certificates});
     in_flight_.reset();
     if (!rep)
         return fail(rep.error());
@@ -78,9 +80,11 @@ enroll_action enroll_fsm::on_reply(std::span<const std::uint8_t> body, std::chro
         if (!cert)
             return fail(cert.error());
         result.certificate = *cert;
-        for (auto& c : rep->certificates)
-            if (!(c == *cert))
-                result.chain.push_back(std::move(c));
+        // Issuer first, up to the root, from what the reply carries and
+        // the CA's set; the reply's order means nothing.
+        auto pool = std::move(rep->certificates);
+        pool.insert(pool.end(), params_->ca_certificates.begin(), params_->ca_certificates.end());
+        result.chain = issuer_chain(*cert, pool);
         return finished{std::move(result)};
     }
     case pki_status::failure:

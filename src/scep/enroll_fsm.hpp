@@ -33,6 +33,9 @@ struct enroll_params {
     Botan::X509_Certificate ca_cert;              // its subject names the issuer in CertPoll
     std::vector<Botan::X509_Certificate> recipients;      // encrypt requests to these (CA or RA)
     std::vector<Botan::X509_Certificate> trusted_signers; // replies must be signed by one of these
+    /// Every CA/RA certificate: a FAILURE signed by any of them is reported,
+    /// and the issued certificate's chain is built from them and the reply's.
+    std::vector<Botan::X509_Certificate> ca_certificates;
     algorithm_choice algorithms;
     std::string transaction_id;
     poll_policy polling;
@@ -59,7 +62,8 @@ struct enroll_result {
     std::optional<scep::fail_info> fail_info;
     std::optional<std::string> fail_info_text;
     std::optional<Botan::X509_Certificate> certificate;
-    /// Other certificates the CA sent with ours (its chain).
+    /// Our certificate's issuers, nearest first, up to the root, from the
+    /// reply and the CA's certificates (scep::issuer_chain).
     std::vector<Botan::X509_Certificate> chain;
     unsigned messages_sent = 0;
 };

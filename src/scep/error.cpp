@@ -22,6 +22,7 @@ public:
         case errc::missing_content: return "SUCCESS reply carries no certificate or CRL";
         case errc::wrong_public_key: return "issued certificate is not for our public key";
         case errc::bad_input: return "unusable SCEP input";
+        case errc::ambiguous_ca: return "the CA certificates do not say which one issues or which one encrypts";
         }
         return "unknown scep error";
     }

@@ -27,6 +27,9 @@ enum class errc {
     wrong_public_key,
     /// GetCACaps text or a CSR that cannot be used.
     bad_input,
+    /// A CA's certificate set leaves the issuing CA or the encryption
+    /// certificate open (two unrelated CAs, several RA encryption certificates).
+    ambiguous_ca,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -8,6 +8,8 @@
 #include "fuzz_identity.hpp"
 
 #include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
+#include "scep/error.hpp"
 
 #include <botan/pkix_types.h>
 
@@ -28,10 +30,13 @@ void use_chain(const std::vector<Botan::X509_Certificate>& chain)
 {
     const auto roles = scep::select_ca_roles(chain);
     if (!roles) {
-        if (!chain.empty())
-            __builtin_trap(); // only an empty chain has no roles
+        // Only an empty chain, or one that leaves a role open, has no roles.
+        if (!chain.empty() && (roles.error().code != scep::errc::ambiguous_ca || roles.error().text.empty()))
+            __builtin_trap();
         return;
     }
+    if (roles->notes.size() != chain.size() || roles->chain.empty() || !(roles->chain.front() == roles->ca))
+        __builtin_trap();
     (void)roles->ca.subject_dn().to_string();
     (void)roles->encryption.subject_public_key_bitstring();
     if (roles->signers.empty())

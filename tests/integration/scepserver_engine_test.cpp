@@ -4,6 +4,7 @@
 #include "engine/enroll.hpp"
 #include "engine/operations.hpp"
 #include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
 

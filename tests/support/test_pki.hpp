@@ -27,6 +27,15 @@ identity self_signed(const std::string& common_name, int slot = 0);
 Botan::X509_Certificate issue(const identity& issuer, const Botan::Public_Key& subject_key,
                               const std::string& common_name, bool with_key_id = true);
 
+/// An intermediate CA under `issuer` (basicConstraints CA, keyCertSign,
+/// cRLSign, digitalSignature, keyEncipherment; key identifiers), keyed from `slot`.
+identity issue_ca(const identity& issuer, int slot, const std::string& common_name);
+
+/// A non-CA (RA) certificate issued by `issuer` with exactly `usage`
+/// (Botan::NO_CONSTRAINTS: no keyUsage extension), keyed from `slot`.
+Botan::X509_Certificate issue_ra(const identity& issuer, int slot, Botan::Key_Constraints usage,
+                                 const std::string& common_name);
+
 /// A fresh RSA key of `bits` bits, shared per (slot, bits).
 std::shared_ptr<Botan::RSA_PrivateKey> cached_key(int slot, std::size_t bits = 2048);
 

@@ -2,6 +2,7 @@
 #include "cms/error.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/ca_certs.hpp"
+#include "scep/ca_roles.hpp"
 #include "scep/error.hpp"
 #include "test_pki.hpp"
 
@@ -86,7 +87,7 @@ TEST_CASE("CA/RA roles are picked by key usage, as NDES needs")
     }
     SECTION("empty chain")
     {
-        CHECK(scep::select_ca_roles({}).error() == scep::errc::missing_content);
+        CHECK(scep::select_ca_roles({}).error().code == scep::errc::missing_content);
     }
 }
 
