@@ -18,6 +18,12 @@ file_result<fleet::fleet_settings> settings_of(const options& opts)
             return certs.error();
         s.ca_certificates = std::move(*certs);
     }
+    if (!opts.enc_cert.empty()) {
+        auto enc = load_certificate(opts.enc_cert);
+        if (!enc)
+            return enc.error();
+        s.encryption_cert = std::move(*enc);
+    }
     s.manifest = opts.manifest;
     s.out_dir = opts.out;
     s.client = client_options_of(opts);

@@ -264,7 +264,8 @@ const option_spec table[] = {
     {'l', 'l', "local-cert", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
                                          | bit(operation::inspect),
      "enroll: write the issued certificate to FILE; others: our certificate (for -k)", ASCEP_STRING(local_cert)},
-    {'e', 'e', "enc-cert", "FILE", bit(operation::enroll), "encrypt to this certificate instead of the CA's",
+    {'e', 'e', "enc-cert", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
+     "encrypt to this certificate instead of the one chosen from -c",
      ASCEP_STRING(enc_cert)},
     {'L', 'L', "self-signed-out", "FILE", bit(operation::enroll), "write the self-signed certificate to FILE",
      ASCEP_STRING(self_signed_out)},

@@ -104,8 +104,13 @@ void progress::event(const device_event& e)
         o["messages"] = e.messages;
     if (e.duration_ms >= 0)
         o["duration_ms"] = e.duration_ms;
-    const auto text = boost::json::serialize(o);
-    std::fprintf(settings_.events, "%s\n", text.c_str());
+    // Written whole and flushed at once, whatever `events` is: stdio buffers
+    // a pipe or a file in 4 KiB blocks, and `ascep fleet --jsonl | jq` then
+    // saw events minutes late, the last of a block cut in half.
+    auto text = boost::json::serialize(o);
+    text += '\n';
+    std::fwrite(text.data(), 1, text.size(), settings_.events);
+    std::fflush(settings_.events);
 }
 
 void progress::finish(bool interrupted)

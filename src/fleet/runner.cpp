@@ -267,7 +267,8 @@ asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
     }
     // The same selection each device's enrollment makes: a set that leaves
     // a role open stops the run here, once, rather than fail every device.
-    const auto roles = scep::select_ca_roles(ca_certs_);
+    const auto roles = scep::select_ca_roles(
+        ca_certs_, settings_.encryption_cert ? &*settings_.encryption_cert : nullptr);
     if (!roles)
         co_return setup_failure{setup_failure::kind::file, {}, roles.error().text};
     ca_chain_ = roles->chain;
@@ -417,6 +418,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             req.key = material.key;
             req.csr = material.csr;
             req.ca_certificates = ca_certs_;
+            req.encryption_cert = settings_.encryption_cert;
             req.capabilities = caps_;
             req.cipher = settings_.cipher;
             req.digest = settings_.digest;

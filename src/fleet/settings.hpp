@@ -28,6 +28,8 @@ struct fleet_settings {
     /// -c: the CA's certificates, read by the front end as every operation
     /// reads them (cli::load_ca_certificates); empty: GetCACert.
     std::vector<Botan::X509_Certificate> ca_certificates;
+    /// -e: encrypt to this certificate instead of the one chosen from the CA's.
+    std::optional<Botan::X509_Certificate> encryption_cert;
     std::string ca_identifier;  ///< -i
     std::string ca_fingerprint; ///< --ca-fingerprint: SHA-256 of the CA certificate, hex (':' allowed)
 

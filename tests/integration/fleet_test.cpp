@@ -317,6 +317,40 @@ TEST_CASE("fleet: SIGINT stops polling, exits 130, and a re-run resumes")
     CHECK(f.issued_at_ca() == 40);
 }
 
+TEST_CASE("fleet: --jsonl through a pipe delivers every event within a second of its time_ms")
+{
+    // Devices stay PENDING for three polls one second apart, so a "pending"
+    // event that waits in a buffer until the end shows up seconds late.
+    fleet_fixture f({"--pending", "3"});
+    write_manifest(f.dir.file("devices.csv"), 12);
+    auto argv = f.fleet_args("devices.csv", "out", {"-t", "1", "--bits", "1024", "--jsonl"});
+    argv.insert(argv.begin(), ASCEP_PATH);
+    const auto now_ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    std::vector<std::pair<std::string, std::int64_t>> received;
+    const auto r = test::run_process(argv, [&](const std::string& line) { received.emplace_back(line, now_ms()); });
+    INFO(r.errors);
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, int> events;
+    for (const auto& [line, at] : received) {
+        INFO(line);
+        const auto key = line.find("\"time_ms\":");
+        REQUIRE(key != std::string::npos);
+        const auto stamped = std::stoll(line.substr(key + 10));
+        CHECK(at - stamped <= 1000);
+        CHECK(at - stamped >= -100); // the same clock: an event is not received before it happened
+        const auto e = line.find("\"event\":\"");
+        REQUIRE(e != std::string::npos);
+        ++events[line.substr(e + 9, line.find('"', e + 9) - (e + 9))];
+    }
+    CHECK(events["pending"] == 12);
+    CHECK(events["issued"] == 12);
+    CHECK(received.size() == 24);
+}
+
 TEST_CASE("fleet: still PENDING at the poll limit exits 3; a FAILURE exits 2")
 {
     SECTION("pending")

@@ -88,8 +88,10 @@ pid_t spawn(const std::vector<std::string>& argv, const pipe_pair& out, const pi
 
 // Reads both pipes until both reach EOF. Both at once: a child that fills
 // the stderr pipe while we block on stdout would otherwise never finish.
-void drain(pipe_pair& out, pipe_pair& err, process_result& result)
+void drain(pipe_pair& out, pipe_pair& err, process_result& result,
+           const std::function<void(const std::string&)>& on_line)
 {
+    std::size_t line_start = 0;
     std::array<pollfd, 2> fds{{{out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}}};
     std::array<std::string*, 2> sinks{&result.output, &result.errors};
     int open_count = 2;
@@ -106,6 +108,9 @@ void drain(pipe_pair& out, pipe_pair& err, process_result& result)
             const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
             if (n > 0) {
                 sinks[i]->append(buf, static_cast<std::size_t>(n));
+                for (std::size_t nl; i == 0 && on_line && (nl = result.output.find('\n', line_start)) != std::string::npos;
+                     line_start = nl + 1)
+                    on_line(result.output.substr(line_start, nl - line_start));
             } else if (n == 0 || errno != EINTR) {
                 fds[i].fd = -1; // poll ignores negative descriptors
                 --open_count;
@@ -130,6 +135,12 @@ int wait_for_exit(pid_t pid)
 
 process_result run_process(const std::vector<std::string>& argv)
 {
+    return run_process(argv, {});
+}
+
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::function<void(const std::string&)>& on_line)
+{
     pipe_pair out;
     pipe_pair err;
     const pid_t pid = spawn(argv, out, err);
@@ -138,7 +149,7 @@ process_result run_process(const std::vector<std::string>& argv)
     err.close_write();
 
     process_result result;
-    drain(out, err, result);
+    drain(out, err, result, on_line);
     result.exit_code = wait_for_exit(pid);
     return result;
 }

@@ -3,6 +3,7 @@
 // never through a shell, so paths and options need no quoting.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct process_result {
 /// std::system_error when the program cannot be started at all, so that a
 /// missing program is a test failure, not a silently nonzero exit code.
 process_result run_process(const std::vector<std::string>& argv);
+
+/// The same, and calls `on_line` with each line of stdout (without its
+/// newline) as soon as it arrives through the pipe, while the program runs.
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::function<void(const std::string&)>& on_line);
 
 } // namespace ascep::test

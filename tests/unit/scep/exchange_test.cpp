@@ -237,3 +237,35 @@ TEST_CASE("IssuerAndSubject is a SEQUENCE of the two Names")
     CHECK(asn1::encode_tlv(names[0]) == ca.cert.raw_subject_dn());
     CHECK(asn1::encode_tlv(names[1]) == ca.cert.raw_issuer_dn());
 }
+
+TEST_CASE_METHOD(ca_fixture, "a FAILURE signed by another of the CA's certificates is reported; nothing else is")
+{
+    // The CA's set holds a second certificate (a root above the issuing CA,
+    // an RA encryption certificate) that is not a reply signer.
+    const std::vector<Botan::X509_Certificate> trusted{ca.cert};
+    const std::vector<Botan::X509_Certificate> ca_set{ca.cert, other_ca.cert};
+    const auto check_with_set = [&](const bytes& reply_der) {
+        return scep::check_cert_rep(reply_der, sent(),
+                                    {trusted, cms::private_key_ops(*client_key), client_cert, ca_set});
+    };
+    scep::reply_content refusal;
+    refusal.status = scep::pki_status::failure;
+    refusal.fail_info = scep::fail_info::bad_request;
+    const auto failure = reply(pkcs_req(), refusal, other_ca);
+    const auto rep = check_with_set(failure);
+    REQUIRE(rep);
+    CHECK(rep->status == scep::pki_status::failure);
+    CHECK(rep->header.fail_info == scep::fail_info::bad_request);
+    // Without the CA's set, the same reply is an untrusted signature.
+    CHECK(check(failure).error() == scep::errc::untrusted_signer);
+
+    scep::reply_content pending;
+    pending.status = scep::pki_status::pending;
+    CHECK(check_with_set(reply(pkcs_req(), pending, other_ca)).error() == scep::errc::untrusted_signer);
+    CHECK(check_with_set(reply(pkcs_req(), success(issue_for(*client_key)), other_ca)).error() ==
+          scep::errc::untrusted_signer);
+
+    // A stranger's FAILURE stays untrusted.
+    const auto stranger = test::self_signed("Stranger", 5);
+    CHECK(check_with_set(reply(pkcs_req(), refusal, stranger)).error() == scep::errc::untrusted_signer);
+}
