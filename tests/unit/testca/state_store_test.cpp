@@ -134,15 +134,16 @@ TEST_CASE("load_or_create_ca makes the CA once and the RA certificates on demand
 {
     test::temp_dir dir;
     testca::state_store store(dir.path());
-    const auto first = testca::load_or_create_ca(store, 1024, false, now, test::rng());
+    const auto first = testca::load_or_create_ca(store, {1024, false, false}, now, test::rng());
     CHECK(first.ca.cert.is_CA_cert());
     CHECK(first.ca.cert.constraints() ==
           Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE |
                                  Botan::KEY_ENCIPHERMENT));
-    CHECK(first.chain().size() == 1);
+    CHECK_FALSE(first.serves_chain());
+    CHECK_FALSE(first.root);
     CHECK(store.crl());
 
-    const auto again = testca::load_or_create_ca(store, 1024, true, now, test::rng());
+    const auto again = testca::load_or_create_ca(store, {1024, true, false}, now, test::rng());
     CHECK(again.ca.cert == first.ca.cert);
     REQUIRE(again.ra_sign);
     REQUIRE(again.ra_enc);
@@ -151,7 +152,8 @@ TEST_CASE("load_or_create_ca makes the CA once and the RA certificates on demand
     CHECK(again.ra_sign->cert.check_signature(*first.ca.cert.load_subject_public_key()));
     CHECK(&again.reply_signer() == &*again.ra_sign);
     CHECK(&again.decryptor() == &*again.ra_enc);
-    CHECK(again.chain().size() == 3);
+    CHECK(again.serves_chain());
+    CHECK(again.levels() == testca::chain_levels{{again.ra_sign->cert, again.ra_enc->cert}, {first.ca.cert}});
 }
 
 TEST_CASE("serials parse as sscep writes them")
