@@ -193,6 +193,7 @@ TEST_CASE_METHOD(hierarchy_fixture, "--intermediate: GetCACert serves the issuin
         start(false);
         CHECK(get_ca_cert() == chain{ca.ca.cert, *ca.root});
         CHECK(get_ca_cert() == chain{ca.ca.cert, *ca.root});
+        CHECK(svc->handle("GET", "/scep?operation=GetCACert", {}, now).log == "GetCACert 200 CA,root (leaf-first)");
     }
     SECTION("root-first")
     {
@@ -207,6 +208,8 @@ TEST_CASE_METHOD(hierarchy_fixture, "--intermediate: GetCACert serves the issuin
         svc.emplace(testca::service_options{{}, testca::default_caps(), 365, testca::chain_order::root_first}, store,
                     ca, test::rng());
         CHECK(get_ca_cert() == chain{*ca.root, ca.ca.cert, ca.ra_sign->cert, ca.ra_enc->cert});
+        CHECK(svc->handle("GET", "/scep?operation=GetCACert", {}, now).log ==
+              "GetCACert 200 root,CA,RA-sign,RA-enc (root-first)");
     }
     SECTION("random: a new order for each answer, always the same certificates")
     {
