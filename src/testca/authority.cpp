@@ -41,43 +41,83 @@ Botan::X509_DN dn_for(const std::string& common_name)
     return dn;
 }
 
+/// What a CA that issues certificates may do; digitalSignature and
+/// keyEncipherment because, without an RA, it also signs the replies and
+/// opens the requests.
+const auto issuing_ca_usage = Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN |
+                                                     Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT);
+
+/// A fresh RSA key and a certificate for it, self-signed when `issuer` is
+/// null; a CA certificate with `path_length` when `ca`. Valid ten years from
+/// an hour ago (clock skew), never beyond the issuer's end: a chain whose
+/// lower certificate outlives the upper one is a broken chain for part of
+/// its life.
+identity make_identity(const identity* issuer, std::size_t key_bits, const std::string& common_name, bool ca,
+                       std::size_t path_length, Botan::Key_Constraints usage, const Botan::BigInt& serial,
+                       clock::time_point now, Botan::RandomNumberGenerator& rng)
+{
+    auto key = std::make_shared<Botan::RSA_PrivateKey>(rng, key_bits);
+    Botan::Extensions ext;
+    ext.add(new Botan::Cert_Extension::Basic_Constraints(ca, path_length), true);
+    ext.add(new Botan::Cert_Extension::Key_Usage(usage), true);
+    auto not_after = now + 3650 * day;
+    if (issuer)
+        not_after = std::min(not_after, issuer->cert.not_after().to_std_timepoint());
+    auto cert = sign_cert(issuer, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1), not_after,
+                          std::move(ext), rng);
+    return {std::move(key), std::move(cert)};
+}
+
 } // namespace
 
-std::vector<Botan::X509_Certificate> ca_material::chain() const
+chain_levels ca_material::levels() const
 {
-    std::vector<Botan::X509_Certificate> out{ca.cert};
+    chain_levels out;
+    std::vector<Botan::X509_Certificate> ra;
     if (ra_sign)
-        out.push_back(ra_sign->cert);
+        ra.push_back(ra_sign->cert);
     if (ra_enc)
-        out.push_back(ra_enc->cert);
+        ra.push_back(ra_enc->cert);
+    if (!ra.empty())
+        out.push_back(std::move(ra));
+    out.push_back({ca.cert});
+    if (root)
+        out.push_back({*root});
     return out;
 }
 
 identity make_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial,
                  clock::time_point now, Botan::RandomNumberGenerator& rng)
 {
-    auto key = std::make_shared<Botan::RSA_PrivateKey>(rng, key_bits);
-    Botan::Extensions ext;
-    ext.add(new Botan::Cert_Extension::Basic_Constraints(true), true);
-    ext.add(new Botan::Cert_Extension::Key_Usage(Botan::Key_Constraints(
-                Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT)),
-            true);
-    auto cert = sign_cert(nullptr, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1),
-                          now + 3650 * day, std::move(ext), rng);
-    return {std::move(key), std::move(cert)};
+    return make_identity(nullptr, key_bits, common_name, true, 0, issuing_ca_usage, serial, now, rng);
+}
+
+identity make_root_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial,
+                      clock::time_point now, Botan::RandomNumberGenerator& rng)
+{
+    return make_identity(nullptr, key_bits, common_name, true, 1,
+                         Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN), serial, now, rng);
+}
+
+identity make_issuing_ca(const identity& root, std::size_t key_bits, const std::string& common_name,
+                         const Botan::BigInt& serial, clock::time_point now, Botan::RandomNumberGenerator& rng)
+{
+    return make_identity(&root, key_bits, common_name, true, 0, issuing_ca_usage, serial, now, rng);
+}
+
+bool issued_by(const Botan::X509_Certificate& cert, const Botan::X509_Certificate& issuer)
+{
+    if (!(cert.issuer_dn() == issuer.subject_dn()))
+        return false;
+    const auto issuer_key = issuer.load_subject_public_key();
+    return cert.check_signature(*issuer_key);
 }
 
 identity make_ra(const identity& ca, std::size_t key_bits, const std::string& common_name,
                  Botan::Key_Constraints usage, const Botan::BigInt& serial, clock::time_point now,
                  Botan::RandomNumberGenerator& rng)
 {
-    auto key = std::make_shared<Botan::RSA_PrivateKey>(rng, key_bits);
-    Botan::Extensions ext;
-    ext.add(new Botan::Cert_Extension::Basic_Constraints(false), true);
-    ext.add(new Botan::Cert_Extension::Key_Usage(usage), true);
-    auto cert = sign_cert(&ca, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1),
-                          now + 3650 * day, std::move(ext), rng);
-    return {std::move(key), std::move(cert)};
+    return make_identity(&ca, key_bits, common_name, false, 0, usage, serial, now, rng);
 }
 
 Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS10_Request& csr,
@@ -114,11 +154,8 @@ Botan::X509_CRL make_crl(const identity& ca, const std::optional<Botan::X509_CRL
 std::string renewal_problem(const identity& ca, const Botan::X509_Certificate& cert,
                             const std::optional<Botan::X509_CRL>& crl, clock::time_point now)
 {
-    if (!(cert.issuer_dn() == ca.cert.subject_dn()))
+    if (!issued_by(cert, ca.cert))
         return "renewal signer was not issued by this CA";
-    const auto ca_key = ca.cert.load_subject_public_key();
-    if (!cert.check_signature(*ca_key))
-        return "renewal signer does not verify against this CA";
     const Botan::X509_Time t(now);
     if (t.cmp(cert.not_before()) < 0 || t.cmp(cert.not_after()) > 0)
         return "renewal signer is not valid now";

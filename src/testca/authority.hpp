@@ -1,9 +1,11 @@
 // The test CA's certificates and keys, and the X.509 work it does with them
-// (Botan): the self-signed CA, the RA certificates, issued certificates and
-// the CRL. No I/O; the state store keeps the results.
+// (Botan): the self-signed CA or a root with an issuing CA under it, the RA
+// certificates, issued certificates and the CRL. No I/O; the state store
+// keeps the results.
 #pragma once
 
 #include "scep/pki_message.hpp"
+#include "testca/chain_order.hpp"
 
 #include <botan/bigint.h>
 #include <botan/pkcs10.h>
@@ -38,22 +40,47 @@ struct identity {
     scep::signing_identity signing() const { return {*ops, cert}; }
 };
 
-/// The CA and, with --ra, its RA certificates (NDES layout).
+/// The issuing CA, with --intermediate the root above it, and with --ra its
+/// RA certificates (NDES layout).
 struct ca_material {
+    /// Issues every certificate and the CRL; self-signed, or under `root`.
     identity ca;
+    /// The root that issued `ca` (--intermediate). Only its certificate: the
+    /// server never signs with it (`rollover` loads its key from the state).
+    std::optional<Botan::X509_Certificate> root;
     std::optional<identity> ra_sign; // digitalSignature: signs replies
     std::optional<identity> ra_enc;  // keyEncipherment: requests are encrypted to it
 
     const identity& reply_signer() const { return ra_sign ? *ra_sign : ca; }
     const identity& decryptor() const { return ra_enc ? *ra_enc : ca; }
-    /// What GetCACert serves: the CA alone, or CA + RA signing + RA encryption.
-    std::vector<Botan::X509_Certificate> chain() const;
+    /// Whether GetCACert serves a degenerate PKCS#7 chain rather than the CA
+    /// certificate alone.
+    bool serves_chain() const { return root || ra_sign || ra_enc; }
+    /// What GetCACert serves, by levels: RA certificates, issuing CA, root.
+    chain_levels levels() const;
 };
 
 /// A fresh RSA key and a self-signed CA certificate (keyCertSign, cRLSign,
-/// digitalSignature, keyEncipherment; ten years).
+/// digitalSignature, keyEncipherment; ten years): the CA that issues and
+/// answers on its own.
 identity make_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial, clock::time_point now,
                  Botan::RandomNumberGenerator& rng);
+
+/// A fresh RSA key and a self-signed root CA certificate (keyCertSign, cRLSign;
+/// path length 1: one CA below it; ten years). It signs issuing CAs only.
+identity make_root_ca(std::size_t key_bits, const std::string& common_name, const Botan::BigInt& serial,
+                      clock::time_point now, Botan::RandomNumberGenerator& rng);
+
+/// A fresh RSA key and an issuing CA certificate from `root` (keyCertSign,
+/// cRLSign, and digitalSignature + keyEncipherment so that it signs replies
+/// and opens requests when there is no RA; path length 0; ten years, cut to
+/// the root's end).
+identity make_issuing_ca(const identity& root, std::size_t key_bits, const std::string& common_name,
+                         const Botan::BigInt& serial, clock::time_point now, Botan::RandomNumberGenerator& rng);
+
+/// Whether `issuer` issued `cert`: `cert` names it as issuer and its
+/// signature verifies with the issuer's key.
+bool issued_by(const Botan::X509_Certificate& cert, const Botan::X509_Certificate& issuer);
 
 /// A fresh RSA key and an end-entity certificate from `ca` with exactly `usage`.
 identity make_ra(const identity& ca, std::size_t key_bits, const std::string& common_name,

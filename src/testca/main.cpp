@@ -27,7 +27,8 @@ using namespace ascep::testca;
 
 const char* const usage_text =
     "usage: ascep-testca [serve] --dir STATE [--listen 127.0.0.1:PORT] [--challenge PW] [--pending N]\n"
-    "                    [--manual] [--reject] [--ra] [--caps LIST] [--key-bits N] [--validity DAYS]\n"
+    "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
+    "                    [--caps LIST] [--key-bits N] [--validity DAYS]\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -54,9 +55,9 @@ struct arguments {
 
 arguments parse_arguments(int argc, char** argv)
 {
-    static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge", "--pending",
-                                                        "--caps",     "--key-bits", "--validity"};
-    static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--help", "-h"};
+    static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge",  "--pending",
+                                                        "--caps",     "--key-bits", "--validity",   "--chain-order"};
+    static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--intermediate", "--help", "-h"};
     arguments a;
     int i = 1;
     if (i < argc && argv[i][0] != '-')
@@ -136,12 +137,24 @@ int serve(const arguments& a)
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
     opts.validity_days = to_unsigned("--validity", a.value("--validity").value_or("365"), 1, 36500);
+    if (const auto order = a.value("--chain-order")) {
+        const auto parsed = parse_chain_order(*order);
+        if (!parsed)
+            throw usage_error("--chain-order must be leaf-first, root-first or random, not '" + *order + "'");
+        opts.order = *parsed;
+    }
     const auto listen = parse_listen(a.value("--listen").value_or("127.0.0.1:8080"));
 
     Botan::AutoSeeded_RNG rng;
     state_store store(require_dir(a));
     // Key generation happens here, once, before the loop starts.
-    auto ca = load_or_create_ca(store, key_bits(a), a.has("--ra"), clock::now(), rng);
+    auto ca = load_or_create_ca(store, {key_bits(a), a.has("--ra"), a.has("--intermediate")}, clock::now(), rng);
+    if (ca.root && !a.has("--intermediate"))
+        std::cerr << "ascep-testca: " << store.dir().string()
+                  << " holds a root (made with --intermediate): issuing from the CA under it\n";
+    if (a.value("--chain-order") && !ca.serves_chain())
+        std::cerr << "ascep-testca: --chain-order has no effect: GetCACert serves the CA certificate alone "
+                     "(add --intermediate or --ra)\n";
     service svc(std::move(opts), store, std::move(ca), rng);
 
     asio::io_context ioc(1);

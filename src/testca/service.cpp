@@ -61,6 +61,28 @@ std::string short_text(const std::string& s)
     return s.size() > 80 ? s.substr(0, 80) + "..." : s;
 }
 
+/// "RA-sign,RA-enc,CA,root": the roles of a served chain in the order served,
+/// so that a log shows what a client was given.
+std::string describe_chain(const std::vector<Botan::X509_Certificate>& chain, const ca_material& ca)
+{
+    std::string out;
+    for (const auto& cert : chain) {
+        if (!out.empty())
+            out += ',';
+        if (cert == ca.ca.cert)
+            out += "CA";
+        else if (ca.root && cert == *ca.root)
+            out += "root";
+        else if (ca.ra_sign && cert == ca.ra_sign->cert)
+            out += "RA-sign";
+        else if (ca.ra_enc && cert == ca.ra_enc->cert)
+            out += "RA-enc";
+        else
+            out += "?";
+    }
+    return out;
+}
+
 } // namespace
 
 std::vector<std::string> default_caps()
@@ -132,26 +154,10 @@ http_reply service::handle(std::string_view method, std::string_view target, std
                 text += c + "\n";
             return {200, "text/plain", to_bytes(text), "GetCACaps 200"};
         }
-        if (iequals(*operation, "GetCACert")) {
-            if (ca_.ra_sign)
-                return {200, "application/x-x509-ca-ra-cert", cms::make_certs_only(ca_.chain()),
-                        "GetCACert 200 CA+RA"};
-            return {200, "application/x-x509-ca-cert", ca_.ca.cert.BER_encode(), "GetCACert 200 CA"};
-        }
-        if (iequals(*operation, "GetNextCACert")) {
-            const auto next = store_.load_identity("next-ca");
-            if (!next)
-                return text_reply(404, "no rollover CA (run ascep-testca rollover)", "GetNextCACert 404");
-            cms::signing_request req;
-            req.content_type = asn1::oids::data;
-            req.content = cms::make_certs_only({next->cert});
-            req.signing_time = now;
-            req.certificates = {ca_.ca.cert};
-            auto signed_chain = cms::make_signed_data(req, *ca_.ca.ops, ca_.ca.cert);
-            if (!signed_chain)
-                return text_reply(500, "cannot sign: " + signed_chain.error().message(), "GetNextCACert 500");
-            return {200, "application/x-x509-next-ca-cert", std::move(*signed_chain), "GetNextCACert 200"};
-        }
+        if (iequals(*operation, "GetCACert"))
+            return get_ca_cert();
+        if (iequals(*operation, "GetNextCACert"))
+            return get_next_ca_cert(now);
         if (iequals(*operation, "PKIOperation")) {
             if (!get)
                 return pki_operation(body, now);
@@ -176,6 +182,36 @@ http_reply service::handle(std::string_view method, std::string_view target, std
     } catch (const std::exception& e) {
         return text_reply(500, std::string("internal error: ") + e.what(), *operation + " 500 " + e.what());
     }
+}
+
+http_reply service::get_ca_cert()
+{
+    if (!ca_.serves_chain())
+        return {200, "application/x-x509-ca-cert", ca_.ca.cert.BER_encode(), "GetCACert 200 CA"};
+    const auto chain = arrange_chain(ca_.levels(), opts_.order, rng_);
+    return {200, "application/x-x509-ca-ra-cert", cms::make_certs_only(chain),
+            "GetCACert 200 " + describe_chain(chain, ca_) + " (" + std::string(name(opts_.order)) + ")"};
+}
+
+http_reply service::get_next_ca_cert(clock::time_point now)
+{
+    const auto next = store_.load_identity("next-ca");
+    if (!next)
+        return text_reply(404, "no rollover CA (run ascep-testca rollover)", "GetNextCACert 404");
+    // Under a root, the next issuing CA comes with that root, as GetCACert
+    // serves the current one.
+    chain_levels levels{{next->cert}};
+    if (ca_.root)
+        levels.push_back({*ca_.root});
+    cms::signing_request req;
+    req.content_type = asn1::oids::data;
+    req.content = cms::make_certs_only(arrange_chain(levels, opts_.order, rng_));
+    req.signing_time = now;
+    req.certificates = {ca_.ca.cert};
+    auto signed_chain = cms::make_signed_data(req, *ca_.ca.ops, ca_.ca.cert);
+    if (!signed_chain)
+        return text_reply(500, "cannot sign: " + signed_chain.error().message(), "GetNextCACert 500");
+    return {200, "application/x-x509-next-ca-cert", std::move(*signed_chain), "GetNextCACert 200"};
 }
 
 http_reply service::pki_operation(std::span<const std::uint8_t> der, clock::time_point now)

@@ -6,6 +6,7 @@
 
 #include "scep/cert_rep.hpp"
 #include "testca/authority.hpp"
+#include "testca/chain_order.hpp"
 #include "testca/policy.hpp"
 #include "testca/state_store.hpp"
 
@@ -29,6 +30,8 @@ struct service_options {
     policy rules;
     std::vector<std::string> caps = default_caps();
     unsigned validity_days = 365;
+    /// --chain-order: how GetCACert and GetNextCACert list a chain.
+    chain_order order = chain_order::leaf_first;
 };
 
 struct http_reply {
@@ -64,6 +67,8 @@ private:
     http_reply poll(exchange& ex);
     http_reply get_cert(exchange& ex);
     http_reply get_crl(exchange& ex);
+    http_reply get_ca_cert();
+    http_reply get_next_ca_cert(clock::time_point now);
     http_reply apply(exchange& ex, const decision& d, transaction& t);
     http_reply reply(exchange& ex, const scep::reply_content& content, const std::string& result);
     http_reply refuse(exchange& ex, scep::fail_info f, const std::string& reason);

@@ -161,27 +161,43 @@ void state_store::save_crl(const Botan::X509_CRL& crl)
     write_file_atomic(dir_ / "crl.pem", crl.PEM_encode());
 }
 
-ca_material load_or_create_ca(state_store& store, std::size_t key_bits, bool ra, clock::time_point now,
+ca_material load_or_create_ca(state_store& store, const ca_setup& setup, clock::time_point now,
                               Botan::RandomNumberGenerator& rng)
 {
     const auto held = store.lock();
     ca_material m;
-    if (auto ca = store.load_identity("ca")) {
-        m.ca = std::move(*ca);
-    } else {
-        m.ca = make_ca(key_bits, "ascep test CA", store.allocate_serial(), now, rng);
-        store.save_identity("ca", m.ca);
+    auto root = store.load_identity("root");
+    auto ca = store.load_identity("ca");
+    if (ca && !root && setup.intermediate)
+        throw std::runtime_error("the CA in " + store.dir().string() +
+                                 " is self-signed (made without --intermediate) and cannot be put under a root; "
+                                 "start with an empty --dir, or without --intermediate");
+    if (!ca) {
+        // A root without a CA is a first start with --intermediate that
+        // stopped in between: finish the hierarchy it began.
+        if (!root && setup.intermediate) {
+            root = make_root_ca(setup.key_bits, "ascep test root CA", store.allocate_serial(), now, rng);
+            store.save_identity("root", *root);
+        }
+        ca = root ? make_issuing_ca(*root, setup.key_bits, "ascep test issuing CA", store.allocate_serial(), now, rng)
+                  : make_ca(setup.key_bits, "ascep test CA", store.allocate_serial(), now, rng);
+        store.save_identity("ca", *ca);
     }
-    if (ra) {
+    if (root && !issued_by(ca->cert, root->cert))
+        throw std::runtime_error("ca.crt in " + store.dir().string() + " was not issued by root.crt");
+    m.ca = std::move(*ca);
+    if (root)
+        m.root = root->cert;
+    if (setup.ra) {
         m.ra_sign = store.load_identity("ra-sign");
         if (!m.ra_sign) {
-            m.ra_sign = make_ra(m.ca, key_bits, "ascep test RA signing", Botan::DIGITAL_SIGNATURE,
+            m.ra_sign = make_ra(m.ca, setup.key_bits, "ascep test RA signing", Botan::DIGITAL_SIGNATURE,
                                 store.allocate_serial(), now, rng);
             store.save_identity("ra-sign", *m.ra_sign);
         }
         m.ra_enc = store.load_identity("ra-enc");
         if (!m.ra_enc) {
-            m.ra_enc = make_ra(m.ca, key_bits, "ascep test RA encryption", Botan::KEY_ENCIPHERMENT,
+            m.ra_enc = make_ra(m.ca, setup.key_bits, "ascep test RA encryption", Botan::KEY_ENCIPHERMENT,
                                store.allocate_serial(), now, rng);
             store.save_identity("ra-enc", *m.ra_enc);
         }
@@ -195,7 +211,9 @@ identity make_rollover_ca(state_store& store, std::size_t key_bits, clock::time_
                           Botan::RandomNumberGenerator& rng)
 {
     const auto held = store.lock();
-    auto next = make_ca(key_bits, "ascep test CA (next)", store.allocate_serial(), now, rng);
+    const auto root = store.load_identity("root");
+    auto next = root ? make_issuing_ca(*root, key_bits, "ascep test issuing CA (next)", store.allocate_serial(), now, rng)
+                     : make_ca(key_bits, "ascep test CA (next)", store.allocate_serial(), now, rng);
     store.save_identity("next-ca", next);
     return next;
 }

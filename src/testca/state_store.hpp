@@ -1,5 +1,7 @@
 // The test CA's state directory (--dir):
-//   ca.key ca.crt                 the CA (key PKCS#8 PEM, mode 0600)
+//   ca.key ca.crt                 the issuing CA (key PKCS#8 PEM, mode 0600):
+//                                 self-signed, or under root.* (--intermediate)
+//   root.key root.crt             the root above the issuing CA (--intermediate)
 //   ra-sign.* ra-enc.*            the RA certificates (--ra)
 //   next-ca.key next-ca.crt       the rollover CA (`rollover`), for GetNextCACert
 //   serial                        the next serial number, hex
@@ -35,7 +37,7 @@ public:
     /// Held around every read-modify-write (serial, transactions, CRL).
     std::unique_ptr<dir_lock> lock() const;
 
-    /// "ca", "ra-sign", "ra-enc", "next-ca".
+    /// "ca", "root", "ra-sign", "ra-enc", "next-ca".
     std::optional<identity> load_identity(std::string_view name) const;
     void save_identity(std::string_view name, const identity& id);
 
@@ -64,12 +66,31 @@ private:
     std::filesystem::path dir_;
 };
 
-/// Loads the CA (and RA certificates when `ra`), creating what is missing:
-/// key generation happens here, at startup, never per request.
-ca_material load_or_create_ca(state_store& store, std::size_t key_bits, bool ra, clock::time_point now,
+/// What the server is started with that shapes its CA (the serve options).
+struct ca_setup {
+    /// RSA key size for keys created now.
+    std::size_t key_bits = 2048;
+    /// --ra: RA signing and encryption certificates from the issuing CA.
+    bool ra = false;
+    /// --intermediate: an empty state directory gets a root and an issuing
+    /// CA under it instead of one self-signed CA.
+    bool intermediate = false;
+};
+
+/// Loads the CA (with its root, and RA certificates when `setup.ra`),
+/// creating what is missing: key generation happens here, at startup, never
+/// per request. A state directory that has a root keeps it, with or without
+/// `setup.intermediate`. Throws std::runtime_error (besides I/O errors) when
+/// `setup.intermediate` meets a self-signed CA made without it: putting that
+/// CA under a new root would orphan what it issued, and ignoring the flag
+/// would serve a topology the caller did not ask for. Also when ca.crt was
+/// not issued by root.crt (a state directory put together by hand).
+ca_material load_or_create_ca(state_store& store, const ca_setup& setup, clock::time_point now,
                               Botan::RandomNumberGenerator& rng);
 
-/// Makes (or replaces) the rollover CA served by GetNextCACert.
+/// Makes (or replaces) the rollover CA served by GetNextCACert: self-signed,
+/// or, when the state has a root, a new issuing CA under that root (what a
+/// real hierarchy rolls over).
 identity make_rollover_ca(state_store& store, std::size_t key_bits, clock::time_point now,
                           Botan::RandomNumberGenerator& rng);
 

@@ -142,13 +142,14 @@ TEST_CASE("getnextca after a rollover, verified by the current CA before anythin
 TEST_CASE("an NDES-like RA: chain files by key usage, request to the RA encryption certificate")
 {
     cli_testca t({"--ra"});
-    // getca wrote ca.crt-0, -1, -2; enroll -c ca.crt picks the roles.
+    // getca wrote ca.crt-0, -1, -2 (leaf-first: RA signing, RA encryption,
+    // CA); enroll -c ca.crt picks the roles by key usage.
     CHECK(t.exists("ca.crt-0"));
     CHECK(t.exists("ca.crt-2"));
     const auto r = t.enroll("dev");
     INFO(r.output << r.errors);
     CHECK(r.exit_code == 0);
-    CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt-0"), t.path("dev.crt")}).find(": OK") !=
+    CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt-2"), t.path("dev.crt")}).find(": OK") !=
           std::string::npos);
 }
 

@@ -23,8 +23,10 @@
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
 
+#include <csignal>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -149,6 +151,67 @@ scep::query_context query_context(const scep::ca_roles& roles, const cms::privat
     return {{key, cert}, {roles.encryption}, {}, scep::transaction_id_for(key.key()), std::chrono::system_clock::now()};
 }
 
+/// What a GetCACert answer holds when it is a chain (--intermediate, --ra).
+std::vector<Botan::X509_Certificate> served_chain(client& c)
+{
+    const auto ca = run(c.ioc, engine::async_get_ca(c.ep, "", c.diag));
+    REQUIRE(ca);
+    REQUIRE(ca->has_value());
+    CHECK((*ca)->content_type == "application/x-x509-ca-ra-cert");
+    return (*ca)->certificates;
+}
+
+/// The role of each certificate of a served chain, in the order served,
+/// told by what the certificate says: "root", "CA", "RA-sign", "RA-enc".
+std::vector<std::string> roles_in_order(const std::vector<Botan::X509_Certificate>& chain)
+{
+    std::vector<std::string> out;
+    for (const auto& cert : chain) {
+        if (cert.is_self_signed())
+            out.push_back("root");
+        else if (cert.is_CA_cert())
+            out.push_back("CA");
+        else if (cert.allowed_usage(Botan::DIGITAL_SIGNATURE))
+            out.push_back("RA-sign");
+        else
+            out.push_back("RA-enc");
+    }
+    return out;
+}
+
+/// The certificates of a chain served by --intermediate [--ra], by role.
+struct hierarchy {
+    std::map<std::string, Botan::X509_Certificate> by_role;
+
+    explicit hierarchy(const std::vector<Botan::X509_Certificate>& chain)
+    {
+        const auto roles = roles_in_order(chain);
+        for (std::size_t i = 0; i < chain.size(); ++i)
+            REQUIRE(by_role.emplace(roles[i], chain[i]).second);
+        REQUIRE(by_role.count("root"));
+        REQUIRE(by_role.count("CA"));
+    }
+
+    const Botan::X509_Certificate& root() const { return by_role.at("root"); }
+    const Botan::X509_Certificate& issuing() const { return by_role.at("CA"); }
+
+    /// The roles a client must pick: chosen here, by role, because the
+    /// client's own choice from such a chain is not what is under test.
+    scep::ca_roles roles() const
+    {
+        const auto ra_sign = by_role.find("RA-sign");
+        const auto ra_enc = by_role.find("RA-enc");
+        return {issuing(), ra_enc == by_role.end() ? issuing() : ra_enc->second,
+                {ra_sign == by_role.end() ? issuing() : ra_sign->second}};
+    }
+};
+
+test::process_result openssl(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "openssl");
+    return test::run_process(args);
+}
+
 /// Calls `action` once, at the first PENDING.
 struct on_first_pending : engine::enroll_observer {
     std::function<void()> action;
@@ -269,16 +332,14 @@ TEST_CASE("--ra: requests go to the RA encryption certificate, replies come from
     test::temp_dir dir;
     testca_server server(dir, {"--ra"});
     client c(server.url);
-    const auto ca = run(c.ioc, engine::async_get_ca(c.ep, "", c.diag));
-    REQUIRE(ca);
-    REQUIRE(ca->has_value());
-    CHECK((*ca)->content_type == "application/x-x509-ca-ra-cert");
-    REQUIRE((*ca)->certificates.size() == 3);
-    const auto roles = scep::select_ca_roles((*ca)->certificates).value();
-    CHECK(roles.ca == (*ca)->certificates[0]);
-    CHECK(roles.encryption == (*ca)->certificates[2]);
+    const auto chain = served_chain(c);
+    REQUIRE(chain.size() == 3);
+    const auto roles = scep::select_ca_roles(chain).value();
+    // Leaf-first (the default --chain-order): RA signing, RA encryption, CA.
+    CHECK(roles.ca == chain[2]);
+    CHECK(roles.encryption == chain[1]);
     REQUIRE(roles.signers.size() == 2);
-    CHECK(roles.signers[0] == (*ca)->certificates[1]);
+    CHECK(roles.signers[0] == chain[0]);
 
     // Trust only the RA signing certificate: the reply must come from it.
     auto e = prepare(roles, "", 15);
@@ -286,6 +347,213 @@ TEST_CASE("--ra: requests go to the RA encryption certificate, replies come from
     const auto out = enroll(c, std::move(e.params));
     REQUIRE(out.result.status == scep::pki_status::success);
     CHECK(out.result.certificate->check_signature(*roles.ca.load_subject_public_key()));
+}
+
+TEST_CASE("--intermediate: GetCACert serves the issuing CA and the root in each --chain-order, the same hierarchy "
+          "after restarts with and without the flag",
+          "[testca][intermediate]")
+{
+    using roles = std::vector<std::string>;
+    test::temp_dir dir;
+    testca_server server(dir, {"--intermediate", "--key-bits", "1024"});
+    std::vector<Botan::X509_Certificate> first;
+    {
+        client c(server.url);
+        first = served_chain(c);
+        CHECK(roles_in_order(first) == roles{"CA", "root"});
+    }
+    const hierarchy h(first);
+    CHECK(h.issuing().issuer_dn() == h.root().subject_dn());
+    CHECK(read_all(server.state / "ca.crt") == h.issuing().PEM_encode());
+    CHECK(read_all(server.state / "root.crt") == h.root().PEM_encode());
+
+    server.restart_with({"--intermediate", "--chain-order", "root-first"});
+    {
+        client c(server.url);
+        CHECK(served_chain(c) == std::vector<Botan::X509_Certificate>{h.root(), h.issuing()});
+    }
+
+    // Without the flag the state's hierarchy stays, and the log says so.
+    server.restart_with({});
+    {
+        client c(server.url);
+        CHECK(served_chain(c) == first);
+        CHECK(read_all(server.log()).find("holds a root (made with --intermediate)") != std::string::npos);
+    }
+
+    server.restart_with({"--chain-order", "random"});
+    {
+        client c(server.url);
+        std::set<roles> orders;
+        for (int i = 0; i < 20; ++i) {
+            const auto chain = served_chain(c);
+            CHECK(std::set<Botan::X509_Certificate>(chain.begin(), chain.end()) ==
+                  std::set<Botan::X509_Certificate>(first.begin(), first.end()));
+            orders.insert(roles_in_order(chain));
+        }
+        // Two orders possible; the same one 20 times running has chance 2^-19.
+        CHECK(orders.size() == 2);
+    }
+
+    // --ra on the hierarchy: RA certificates from the issuing CA, served first.
+    server.restart_with({"--intermediate", "--ra", "--key-bits", "1024"});
+    {
+        client c(server.url);
+        const auto chain = served_chain(c);
+        CHECK(roles_in_order(chain) == roles{"RA-sign", "RA-enc", "CA", "root"});
+        const hierarchy with_ra(chain);
+        CHECK(with_ra.issuing() == h.issuing());
+        CHECK(with_ra.by_role.at("RA-sign").issuer_dn() == h.issuing().subject_dn());
+        CHECK(with_ra.by_role.at("RA-enc").issuer_dn() == h.issuing().subject_dn());
+    }
+    server.restart_with({"--ra", "--chain-order", "root-first"});
+    {
+        client c(server.url);
+        CHECK(roles_in_order(served_chain(c)) == roles{"root", "CA", "RA-sign", "RA-enc"});
+    }
+}
+
+TEST_CASE("--intermediate: openssl verifies issued certificates through the served chain, before and after a "
+          "restart, and the issuing CA's CRL revokes them",
+          "[testca][intermediate]")
+{
+    test::temp_dir dir;
+    testca_server server(dir, {"--intermediate", "--key-bits", "1024"});
+    client c(server.url);
+    const hierarchy h(served_chain(c));
+    const auto root_pem = dir.write("root.pem", h.root().PEM_encode()).string();
+    const auto intermediate_pem = dir.write("intermediate.pem", h.issuing().PEM_encode()).string();
+
+    auto e = prepare(h.roles(), "", 30);
+    const auto out = enroll(c, std::move(e.params));
+    REQUIRE(out.result.status == scep::pki_status::success);
+    const auto issued = *out.result.certificate;
+    const auto cert_pem = dir.write("cert.pem", issued.PEM_encode()).string();
+
+    const auto verified = openssl({"verify", "-CAfile", root_pem, "-untrusted", intermediate_pem, cert_pem});
+    INFO(verified.output << verified.errors);
+    CHECK(verified.succeeded());
+    // Neither CA alone will do: the chain really has two levels.
+    CHECK_FALSE(openssl({"verify", "-CAfile", root_pem, cert_pem}).succeeded());
+    CHECK_FALSE(openssl({"verify", "-CAfile", intermediate_pem, cert_pem}).succeeded());
+
+    // The CRL: the issuing CA's, fetched by GetCRL and checked by openssl in the chain.
+    const auto id = cms::issuer_and_serial::of(issued);
+    const cms::private_key_ops ops(*e.key);
+    const auto fetch_crl = [&](const std::string& name) {
+        const auto rep =
+            query(c, scep::make_get_crl(id, query_context(h.roles(), ops, issued), test::rng()).value(), h.roles(),
+                  *e.key, issued);
+        REQUIRE(rep);
+        const auto crl = scep::verified_crl(*rep, h.issuing());
+        REQUIRE(crl);
+        CHECK(crl->issuer_dn() == h.issuing().subject_dn());
+        return dir.write(name, crl->PEM_encode()).string();
+    };
+    const auto empty_crl = fetch_crl("empty-crl.pem");
+    const auto crl_signature = openssl({"crl", "-in", empty_crl, "-CAfile", intermediate_pem, "-noout"});
+    CHECK((crl_signature.output + crl_signature.errors).find("verify OK") != std::string::npos);
+    CHECK_FALSE(openssl({"crl", "-in", empty_crl, "-CAfile", root_pem, "-noout"}).succeeded());
+    CHECK(openssl({"verify", "-crl_check", "-CRLfile", empty_crl, "-CAfile", root_pem, "-untrusted", intermediate_pem,
+                   cert_pem})
+              .succeeded());
+
+    REQUIRE(server.command({"revoke", Botan::BigInt(issued.serial_number()).to_dec_string()}).succeeded());
+    const auto revoked_crl = fetch_crl("crl.pem");
+    const auto revoked = openssl({"verify", "-crl_check", "-CRLfile", revoked_crl, "-CAfile", root_pem, "-untrusted",
+                                  intermediate_pem, cert_pem});
+    CHECK_FALSE(revoked.succeeded());
+    CHECK((revoked.output + revoked.errors).find("revoked") != std::string::npos);
+
+    // After kill -9 and a restart without the flag: the same chain, and the
+    // next certificate verifies against the same root.
+    server.crash_and_restart();
+    client again(server.url);
+    CHECK(hierarchy(served_chain(again)).root() == h.root());
+    auto next = prepare(h.roles(), "", 31);
+    const auto next_out = enroll(again, std::move(next.params));
+    REQUIRE(next_out.result.status == scep::pki_status::success);
+    const auto next_pem = dir.write("next.pem", next_out.result.certificate->PEM_encode()).string();
+    CHECK(openssl({"verify", "-CAfile", root_pem, "-untrusted", intermediate_pem, next_pem}).succeeded());
+}
+
+TEST_CASE("--intermediate --ra: requests to the RA encryption certificate, replies from the RA signing one, "
+          "certificates from the issuing CA",
+          "[testca][intermediate]")
+{
+    test::temp_dir dir;
+    testca_server server(dir, {"--intermediate", "--ra", "--key-bits", "1024", "--chain-order", "random"});
+    client c(server.url);
+    const hierarchy h(served_chain(c));
+    REQUIRE(h.by_role.size() == 4);
+
+    // Trust only the RA signing certificate: the reply must come from it.
+    auto e = prepare(h.roles(), "", 32);
+    CHECK(e.params.recipients == std::vector<Botan::X509_Certificate>{h.by_role.at("RA-enc")});
+    const auto out = enroll(c, std::move(e.params));
+    REQUIRE(out.result.status == scep::pki_status::success);
+    const auto root_pem = dir.write("root.pem", h.root().PEM_encode()).string();
+    const auto intermediate_pem = dir.write("intermediate.pem", h.issuing().PEM_encode()).string();
+    const auto cert_pem = dir.write("cert.pem", out.result.certificate->PEM_encode()).string();
+    const auto verified = openssl({"verify", "-CAfile", root_pem, "-untrusted", intermediate_pem, cert_pem});
+    INFO(verified.output << verified.errors);
+    CHECK(verified.succeeded());
+}
+
+TEST_CASE("--intermediate: GetNextCACert after a rollover serves the next issuing CA under the same root",
+          "[testca][intermediate]")
+{
+    test::temp_dir dir;
+    testca_server server(dir, {"--intermediate", "--key-bits", "1024"});
+    client c(server.url);
+    const hierarchy h(served_chain(c));
+    const auto rolled = server.command({"rollover", "--key-bits", "1024"});
+    INFO(rolled.output << rolled.errors);
+    REQUIRE(rolled.succeeded());
+    CHECK(rolled.output.find("issuing CA (next)") != std::string::npos);
+
+    const auto next = run(c.ioc, engine::async_get_next_ca(c.ep, "", c.diag));
+    REQUIRE(next);
+    REQUIRE(next->has_value());
+    const std::vector<Botan::X509_Certificate> signers{h.issuing()};
+    const auto chain = scep::verify_next_ca(**next, signers);
+    REQUIRE(chain);
+    REQUIRE(chain->size() == 2);
+    CHECK(chain->at(1) == h.root());
+    CHECK_FALSE(chain->at(0) == h.issuing());
+    const auto root_pem = dir.write("root.pem", h.root().PEM_encode()).string();
+    const auto next_pem = dir.write("next-ca.pem", chain->at(0).PEM_encode()).string();
+    CHECK(openssl({"verify", "-CAfile", root_pem, next_pem}).succeeded());
+}
+
+TEST_CASE("startup refusals: a bad --chain-order is a usage error, --intermediate on a self-signed CA's state "
+          "says what to do",
+          "[testca][intermediate]")
+{
+    test::temp_dir dir;
+    testca_server server(dir, {"--key-bits", "1024"});
+    server.process->kill(SIGTERM);
+
+    const auto bad_order = server.serve_expecting_exit({"--chain-order", "leaf_first"});
+    CHECK(bad_order.exit_code == 64);
+    CHECK(bad_order.errors.find("--chain-order must be leaf-first, root-first or random") != std::string::npos);
+    CHECK(bad_order.errors.find("usage:") != std::string::npos);
+    CHECK(server.serve_expecting_exit({"--chain-order"}).exit_code == 64);
+
+    const auto mismatch = server.serve_expecting_exit({"--intermediate"});
+    CHECK(mismatch.exit_code == 1);
+    CHECK(mismatch.errors.find("self-signed (made without --intermediate)") != std::string::npos);
+    CHECK_FALSE(fs::exists(server.state / "root.crt"));
+
+    // Still the plain CA without the flag: one DER certificate, as before.
+    server.restart_with({"--chain-order", "random"});
+    client c(server.url);
+    const auto ca = run(c.ioc, engine::async_get_ca(c.ep, "", c.diag));
+    REQUIRE(ca);
+    REQUIRE(ca->has_value());
+    CHECK((*ca)->content_type == "application/x-x509-ca-cert");
+    CHECK((*ca)->certificates.size() == 1);
+    CHECK(read_all(server.log()).find("--chain-order has no effect") != std::string::npos);
 }
 
 TEST_CASE("renewal, GetCert, GetCRL after revoke, GetNextCACert after rollover", "[testca]")

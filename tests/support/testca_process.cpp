@@ -1,6 +1,7 @@
 #include "testca_process.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -60,10 +61,25 @@ void testca_process::crash_and_restart()
     start("127.0.0.1:" + std::to_string(port));
 }
 
+void testca_process::restart_with(std::vector<std::string> opts)
+{
+    process->kill(SIGTERM);
+    options = std::move(opts);
+    start("127.0.0.1:0");
+}
+
 process_result testca_process::command(std::vector<std::string> args) const
 {
     std::vector<std::string> argv{binary, args.front(), "--dir", state.string()};
     argv.insert(argv.end(), args.begin() + 1, args.end());
+    return run_process(argv);
+}
+
+process_result testca_process::serve_expecting_exit(std::vector<std::string> opts, int limit_seconds) const
+{
+    std::vector<std::string> argv{"timeout", std::to_string(limit_seconds), binary, "--dir", state.string(),
+                                  "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), opts.begin(), opts.end());
     return run_process(argv);
 }
 

@@ -32,8 +32,16 @@ struct testca_process {
     void start(const std::string& listen);
     /// kill -9, then start again on the same port with the same state.
     void crash_and_restart();
+    /// Stops the server (SIGTERM) and starts it again on the same state with
+    /// `opts` instead of the options it had, on a new free port.
+    void restart_with(std::vector<std::string> opts);
     /// `ascep-testca COMMAND --dir STATE ARGS...` (approve, revoke, rollover, list).
     process_result command(std::vector<std::string> args) const;
+    /// `ascep-testca --dir STATE --listen 127.0.0.1:0 OPTS...` in the
+    /// foreground, for options that must stop the server before it serves (a
+    /// bad value, a state directory that does not fit): its exit code and
+    /// output. `timeout` ends a server that started after all (exit 124).
+    process_result serve_expecting_exit(std::vector<std::string> opts, int limit_seconds = 120) const;
 };
 
 } // namespace ascep::test

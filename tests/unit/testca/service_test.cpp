@@ -15,10 +15,14 @@
 #include "test_pki.hpp"
 
 #include <botan/base64.h>
+#include <botan/certstor.h>
 #include <botan/pkcs10.h>
+#include <botan/x509path.h>
 #include <botan/x509self.h>
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
+
+#include <set>
 
 using namespace ascep;
 using scep::bytes;
@@ -113,7 +117,182 @@ struct fixture {
     }
 };
 
+/// A test CA made as `ascep-testca --intermediate` makes it (root, issuing
+/// CA under it, RA certificates with `ra`) in a fresh state directory.
+/// Requests name their recipient and trusted reply signer explicitly: which
+/// certificate a client picks from such a chain is the client's business.
+struct hierarchy_fixture {
+    test::temp_dir dir;
+    testca::state_store store{dir.path()};
+    testca::ca_material ca;
+    std::optional<testca::service> svc;
+
+    void start(bool ra, testca::chain_order order = testca::chain_order::leaf_first)
+    {
+        ca = testca::load_or_create_ca(store, {1024, ra, true}, now, test::rng());
+        testca::service_options opts;
+        opts.order = order;
+        svc.emplace(opts, store, ca, test::rng());
+    }
+
+    std::vector<Botan::X509_Certificate> get_ca_cert()
+    {
+        const auto r = svc->handle("GET", "/scep?operation=GetCACert", {}, now);
+        REQUIRE(r.status == 200);
+        CHECK(r.content_type == "application/x-x509-ca-ra-cert");
+        return scep::parse_ca_certs(r.body).value();
+    }
+
+    /// `q` answered, checked as a client that trusts `signer` alone.
+    scep::cert_rep exchange(const scep::query_message& q, const client& c, const Botan::X509_Certificate& signer)
+    {
+        const auto r = svc->handle("POST", "/scep?operation=PKIOperation", q.body, now);
+        INFO(std::string(r.body.begin(), r.body.end()));
+        REQUIRE(r.status == 200);
+        const std::vector<Botan::X509_Certificate> trusted{signer};
+        return scep::check_cert_rep(r.body, q.sent, {trusted, *c.ops, c.cert}).value();
+    }
+
+    scep::query_context context(const client& c, const Botan::X509_Certificate& recipient,
+                                const cms::private_key_ops* key = nullptr,
+                                const Botan::X509_Certificate* cert = nullptr) const
+    {
+        return {{key ? *key : *c.ops, cert ? *cert : c.cert}, {recipient}, {}, c.tid, now};
+    }
+
+    /// A PKCSReq from `c` encrypted to `recipient`.
+    scep::cert_rep enroll(const client& c, const Botan::X509_Certificate& recipient,
+                          const Botan::X509_Certificate& signer)
+    {
+        const auto q =
+            scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c, recipient), test::rng())
+                .value();
+        return exchange(q, c, signer);
+    }
+
+    /// Whether `cert` validates up to the root, through the issuing CA, as
+    /// a relying party that trusts only the root sees it.
+    bool validates_to_root(const Botan::X509_Certificate& cert) const
+    {
+        Botan::Certificate_Store_In_Memory trusted;
+        trusted.add_certificate(*ca.root);
+        const Botan::Path_Validation_Restrictions restrictions(false, 80); // 1024-bit test keys
+        const auto result = Botan::x509_path_validate({cert, ca.ca.cert}, restrictions, trusted);
+        INFO(result.result_string());
+        return result.successful_validation();
+    }
+};
+
 } // namespace
+
+TEST_CASE_METHOD(hierarchy_fixture, "--intermediate: GetCACert serves the issuing CA and the root in the order asked")
+{
+    using chain = std::vector<Botan::X509_Certificate>;
+    SECTION("leaf-first (the default)")
+    {
+        start(false);
+        CHECK(get_ca_cert() == chain{ca.ca.cert, *ca.root});
+        CHECK(get_ca_cert() == chain{ca.ca.cert, *ca.root});
+        CHECK(svc->handle("GET", "/scep?operation=GetCACert", {}, now).log == "GetCACert 200 CA,root (leaf-first)");
+    }
+    SECTION("root-first")
+    {
+        start(false, testca::chain_order::root_first);
+        CHECK(get_ca_cert() == chain{*ca.root, ca.ca.cert});
+    }
+    SECTION("with --ra: RA signing, RA encryption, issuing CA, root; root-first turns the levels round")
+    {
+        start(true);
+        const chain leaf_first{ca.ra_sign->cert, ca.ra_enc->cert, ca.ca.cert, *ca.root};
+        CHECK(get_ca_cert() == leaf_first);
+        svc.emplace(testca::service_options{{}, testca::default_caps(), 365, testca::chain_order::root_first}, store,
+                    ca, test::rng());
+        CHECK(get_ca_cert() == chain{*ca.root, ca.ca.cert, ca.ra_sign->cert, ca.ra_enc->cert});
+        CHECK(svc->handle("GET", "/scep?operation=GetCACert", {}, now).log ==
+              "GetCACert 200 root,CA,RA-sign,RA-enc (root-first)");
+    }
+    SECTION("random: a new order for each answer, always the same certificates")
+    {
+        start(true, testca::chain_order::random);
+        std::set<std::vector<std::string>> orders;
+        for (int i = 0; i < 20; ++i) {
+            const auto served = get_ca_cert();
+            REQUIRE(served.size() == 4);
+            std::vector<std::string> names;
+            for (const auto& cert : served)
+                names.push_back(cert.subject_dn().get_first_attribute("CN"));
+            CHECK(std::set<std::string>(names.begin(), names.end()).size() == 4);
+            orders.insert(std::move(names));
+        }
+        // 24 orders possible; one order 20 times running has chance 24^-19.
+        CHECK(orders.size() > 1);
+    }
+}
+
+TEST_CASE_METHOD(hierarchy_fixture,
+                 "--intermediate: requests to the issuing CA are issued by it, replies signed by it; "
+                 "a request encrypted to the root is refused")
+{
+    start(false);
+    const client c(1, "");
+    const auto rep = enroll(c, ca.ca.cert, ca.ca.cert);
+    REQUIRE(rep.status == scep::pki_status::success);
+    const auto cert = scep::issued_certificate(rep, *c.key).value();
+    CHECK(cert.issuer_dn() == ca.ca.cert.subject_dn());
+    CHECK(testca::issued_by(cert, ca.ca.cert));
+    CHECK_FALSE(testca::issued_by(cert, *ca.root));
+    CHECK(validates_to_root(cert));
+
+    // A client that picked the root as recipient: the root's key never opens
+    // requests, as at a real CA, so this is FAILURE badMessageCheck.
+    const client lost(2, "");
+    const auto refused = enroll(lost, *ca.root, ca.ca.cert);
+    CHECK(refused.status == scep::pki_status::failure);
+    CHECK(refused.header.fail_info == scep::fail_info::bad_message_check);
+}
+
+TEST_CASE_METHOD(hierarchy_fixture,
+                 "--intermediate --ra: requests to the RA encryption certificate or to the issuing CA; "
+                 "replies signed by the RA signing certificate")
+{
+    start(true);
+    const client to_ra(1, "");
+    const auto rep = enroll(to_ra, ca.ra_enc->cert, ca.ra_sign->cert);
+    REQUIRE(rep.status == scep::pki_status::success);
+    const auto cert = scep::issued_certificate(rep, *to_ra.key).value();
+    CHECK(testca::issued_by(cert, ca.ca.cert));
+    CHECK(validates_to_root(cert));
+
+    const client to_ca(2, "");
+    const auto rep_ca = enroll(to_ca, ca.ca.cert, ca.ra_sign->cert);
+    REQUIRE(rep_ca.status == scep::pki_status::success);
+    CHECK(validates_to_root(scep::issued_certificate(rep_ca, *to_ca.key).value()));
+}
+
+TEST_CASE_METHOD(hierarchy_fixture, "--intermediate: GetCRL returns the issuing CA's CRL; GetNextCACert the next "
+                                    "issuing CA with the root")
+{
+    start(false);
+    const client c(1, "");
+    const auto issued = scep::issued_certificate(enroll(c, ca.ca.cert, ca.ca.cert), *c.key).value();
+    testca::revoke_serial(store, ca.ca, Botan::BigInt(issued.serial_number()), now, test::rng());
+
+    const auto id = cms::issuer_and_serial::of(issued);
+    const auto q = scep::make_get_crl(id, context(c, ca.ca.cert, c.ops.get(), &issued), test::rng()).value();
+    const auto crl = scep::verified_crl(exchange(q, c, ca.ca.cert), ca.ca.cert).value();
+    CHECK(crl.issuer_dn() == ca.ca.cert.subject_dn());
+    CHECK(crl.is_revoked(issued));
+    CHECK_FALSE(scep::verified_crl(exchange(q, c, ca.ca.cert), *ca.root));
+
+    const auto next = testca::make_rollover_ca(store, 1024, now, test::rng());
+    const auto n = svc->handle("GET", "/scep?operation=GetNextCACert", {}, now);
+    REQUIRE(n.status == 200);
+    const std::vector<Botan::X509_Certificate> signers{ca.ca.cert};
+    const auto chain = scep::verify_next_ca(n.body, signers);
+    REQUIRE(chain);
+    CHECK(*chain == std::vector<Botan::X509_Certificate>{next.cert, *ca.root});
+    CHECK(testca::issued_by(next.cert, *ca.root));
+}
 
 TEST_CASE_METHOD(fixture, "GetCACaps, GetCACert and GetNextCACert")
 {

@@ -134,15 +134,16 @@ TEST_CASE("load_or_create_ca makes the CA once and the RA certificates on demand
 {
     test::temp_dir dir;
     testca::state_store store(dir.path());
-    const auto first = testca::load_or_create_ca(store, 1024, false, now, test::rng());
+    const auto first = testca::load_or_create_ca(store, {1024, false, false}, now, test::rng());
     CHECK(first.ca.cert.is_CA_cert());
     CHECK(first.ca.cert.constraints() ==
           Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE |
                                  Botan::KEY_ENCIPHERMENT));
-    CHECK(first.chain().size() == 1);
+    CHECK_FALSE(first.serves_chain());
+    CHECK_FALSE(first.root);
     CHECK(store.crl());
 
-    const auto again = testca::load_or_create_ca(store, 1024, true, now, test::rng());
+    const auto again = testca::load_or_create_ca(store, {1024, true, false}, now, test::rng());
     CHECK(again.ca.cert == first.ca.cert);
     REQUIRE(again.ra_sign);
     REQUIRE(again.ra_enc);
@@ -151,7 +152,8 @@ TEST_CASE("load_or_create_ca makes the CA once and the RA certificates on demand
     CHECK(again.ra_sign->cert.check_signature(*first.ca.cert.load_subject_public_key()));
     CHECK(&again.reply_signer() == &*again.ra_sign);
     CHECK(&again.decryptor() == &*again.ra_enc);
-    CHECK(again.chain().size() == 3);
+    CHECK(again.serves_chain());
+    CHECK(again.levels() == testca::chain_levels{{again.ra_sign->cert, again.ra_enc->cert}, {first.ca.cert}});
 }
 
 TEST_CASE("serials parse as sscep writes them")
@@ -164,4 +166,92 @@ TEST_CASE("serials parse as sscep writes them")
     CHECK_FALSE(testca::parse_serial("0xzz"));
     CHECK_FALSE(testca::parse_serial(":"));
     CHECK(testca::serial_hex(Botan::BigInt(26)) == "1A");
+}
+
+TEST_CASE("--intermediate: a root and an issuing CA under it, kept on restart with or without the flag")
+{
+    test::temp_dir dir;
+    testca::state_store store(dir.path());
+    const auto first = testca::load_or_create_ca(store, {1024, false, true}, now, test::rng());
+    REQUIRE(first.root);
+    CHECK(first.serves_chain());
+    CHECK(first.root->is_self_signed());
+    CHECK(first.root->is_CA_cert());
+    CHECK(first.root->constraints() == Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN));
+    CHECK(first.root->path_limit() == 1);
+    CHECK_FALSE(first.ca.cert.is_self_signed());
+    CHECK(first.ca.cert.is_CA_cert());
+    CHECK(first.ca.cert.path_limit() == 0);
+    CHECK(first.ca.cert.constraints() ==
+          Botan::Key_Constraints(Botan::KEY_CERT_SIGN | Botan::CRL_SIGN | Botan::DIGITAL_SIGNATURE |
+                                 Botan::KEY_ENCIPHERMENT));
+    CHECK(testca::issued_by(first.ca.cert, *first.root));
+    CHECK_FALSE(testca::issued_by(*first.root, first.ca.cert));
+    CHECK(first.ca.cert.not_after().cmp(first.root->not_after()) <= 0);
+    CHECK(first.levels() == testca::chain_levels{{first.ca.cert}, {*first.root}});
+    // Without an RA the issuing CA answers and opens requests; the CRL is its own.
+    CHECK(&first.reply_signer() == &first.ca);
+    CHECK(&first.decryptor() == &first.ca);
+    REQUIRE(store.crl());
+    CHECK(store.crl()->issuer_dn() == first.ca.cert.subject_dn());
+    CHECK(store.crl()->check_signature(*first.ca.cert.load_subject_public_key()));
+
+    SECTION("restarted without the flag: the same hierarchy")
+    {
+        const auto again = testca::load_or_create_ca(store, {1024, false, false}, now, test::rng());
+        REQUIRE(again.root);
+        CHECK(*again.root == *first.root);
+        CHECK(again.ca.cert == first.ca.cert);
+    }
+    SECTION("restarted with --ra: RA certificates from the issuing CA, not from the root")
+    {
+        const auto again = testca::load_or_create_ca(store, {1024, true, true}, now, test::rng());
+        REQUIRE(again.ra_sign);
+        REQUIRE(again.ra_enc);
+        CHECK(again.ca.cert == first.ca.cert);
+        CHECK(testca::issued_by(again.ra_sign->cert, first.ca.cert));
+        CHECK(testca::issued_by(again.ra_enc->cert, first.ca.cert));
+        CHECK(again.levels() ==
+              testca::chain_levels{{again.ra_sign->cert, again.ra_enc->cert}, {first.ca.cert}, {*first.root}});
+    }
+    SECTION("rollover: the next issuing CA under the same root")
+    {
+        const auto next = testca::make_rollover_ca(store, 1024, now, test::rng());
+        CHECK(testca::issued_by(next.cert, *first.root));
+        CHECK(next.cert.path_limit() == 0);
+        CHECK_FALSE(next.cert == first.ca.cert);
+        CHECK(store.load_identity("next-ca")->cert == next.cert);
+    }
+    SECTION("a ca.crt the root did not issue is refused")
+    {
+        store.save_identity("ca", testca::make_ca(1024, "stranger", Botan::BigInt(99), now, test::rng()));
+        CHECK_THROWS_WITH(testca::load_or_create_ca(store, {1024, false, false}, now, test::rng()),
+                          Catch::Contains("was not issued by root.crt"));
+    }
+}
+
+TEST_CASE("--intermediate on a self-signed CA's state directory is an error that says what to do")
+{
+    test::temp_dir dir;
+    testca::state_store store(dir.path());
+    const auto plain = testca::load_or_create_ca(store, {1024, false, false}, now, test::rng());
+    CHECK_THROWS_WITH(testca::load_or_create_ca(store, {1024, false, true}, now, test::rng()),
+                      Catch::Contains("self-signed (made without --intermediate)") &&
+                          Catch::Contains("empty --dir"));
+    CHECK_FALSE(store.load_identity("root"));
+    CHECK(store.load_identity("ca")->cert == plain.ca.cert);
+    // A self-signed CA still rolls over to a self-signed one.
+    CHECK(testca::make_rollover_ca(store, 1024, now, test::rng()).cert.is_self_signed());
+}
+
+TEST_CASE("a first start with --intermediate that stopped after the root finishes the hierarchy, flag or not")
+{
+    test::temp_dir dir;
+    testca::state_store store(dir.path());
+    const auto root = testca::make_root_ca(1024, "left behind", Botan::BigInt(1), now, test::rng());
+    store.save_identity("root", root);
+    const auto m = testca::load_or_create_ca(store, {1024, false, false}, now, test::rng());
+    REQUIRE(m.root);
+    CHECK(*m.root == root.cert);
+    CHECK(testca::issued_by(m.ca.cert, root.cert));
 }
