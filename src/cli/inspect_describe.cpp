@@ -7,6 +7,7 @@
 #include <botan/oids.h>
 #include <botan/pkix_types.h>
 #include <botan/x509_ext.h>
+#include <botan/x509_key.h>
 
 #include <ctime>
 #include <memory>
@@ -147,31 +148,38 @@ description describe_certificate(const Botan::X509_Certificate& cert, const Bota
     return d;
 }
 
-description describe_request(const Botan::PKCS10_Request& req)
+description describe_request(const scep::csr_summary& csr, std::span<const std::uint8_t> der)
 {
     description d;
-    d.add("subject", "subject", req.subject_dn().to_string());
+    d.add("subject", "subject", csr.subject.to_string());
+    d.json["version"] = csr.version;
     bool signature_valid = false;
     try {
-        const std::unique_ptr<Botan::Public_Key> key(req.subject_public_key());
+        const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(csr.subject_public_key_info));
         d.lines.push_back("public key: " + key->algo_name() + " " + std::to_string(key->key_length()) + " bits");
         d.json["public_key_algorithm"] = key->algo_name();
         d.json["public_key_bits"] = key->key_length();
-        signature_valid = req.check_signature(*key);
+        signature_valid = scep::csr_signature_verifies(der, *key);
     } catch (const std::exception& e) {
         d.add("public key", "public_key_algorithm", "unknown", std::string("cannot be read (") + e.what() + ")");
     }
     // Presence only: the challenge is a secret shared with the CA.
-    const bool challenge = !req.challenge_password().empty();
+    const bool challenge = cms::find_attribute(csr.attributes, asn1::oids::challenge_password) != nullptr;
     d.add("challengePassword", "challenge_password", challenge, challenge ? "present" : "absent");
 
+    const auto extensions = scep::requested_extensions(csr);
     boost::json::array names;
     std::string text;
-    for (const auto& [type, value] : req.subject_alt_name().contents()) {
-        const std::string entry = (type == "RFC822" ? std::string("email") : type) + ":" + value;
-        names.emplace_back(entry);
-        text += text.empty() ? entry : ", " + entry;
+    if (const auto* san = extensions ? extensions->get_extension_object_as<Botan::Cert_Extension::Subject_Alternative_Name>()
+                                     : nullptr) {
+        for (const auto& [type, value] : san->get_alt_name().contents()) {
+            const std::string entry = (type == "RFC822" ? std::string("email") : type) + ":" + value;
+            names.emplace_back(entry);
+            text += text.empty() ? entry : ", " + entry;
+        }
     }
+    if (!extensions)
+        text = "(the extensionRequest attribute does not decode)";
     d.add("subjectAltName", "subject_alt_names", std::move(names), text.empty() ? "(none)" : text);
     d.add("self-signature", "signature_valid", signature_valid, signature_valid ? "valid" : "INVALID");
     return d;

@@ -5,11 +5,11 @@
 #pragma once
 
 #include "cms/certificate_id.hpp"
+#include "scep/csr.hpp"
 
 #include <boost/json/object.hpp>
 #include <botan/asn1_obj.h>
 #include <botan/pk_keys.h>
-#include <botan/pkcs10.h>
 #include <botan/x509_crl.h>
 #include <botan/x509cert.h>
 
@@ -57,8 +57,9 @@ description describe_certificate(const Botan::X509_Certificate& cert, const Bota
 
 /// subject, public key, whether a challengePassword is present (never its
 /// value: it is a secret), subjectAltName entries, whether the request's
-/// self-signature verifies (signature_valid).
-description describe_request(const Botan::PKCS10_Request& req);
+/// self-signature verifies (signature_valid); JSON also `version` (as sent:
+/// iOS sends 2). `csr` is read_csr's summary of `der`.
+description describe_request(const scep::csr_summary& csr, std::span<const std::uint8_t> der);
 
 /// issuer, thisUpdate, nextUpdate, number of revoked certificates.
 description describe_crl(const Botan::X509_CRL& crl);

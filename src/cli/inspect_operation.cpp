@@ -11,14 +11,15 @@
 #include "cms/content_info.hpp"
 #include "cms/enveloped_data.hpp"
 #include "cms/signed_data.hpp"
+#include "scep/csr.hpp"
 #include "scep/message_data.hpp"
 #include "scep/pki_message.hpp"
 #include "scep/transaction_id.hpp"
 
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
-#include <botan/pkcs10.h>
 #include <botan/pkix_types.h>
+#include <botan/x509_key.h>
 
 #include <algorithm>
 #include <memory>
@@ -126,14 +127,21 @@ std::optional<Botan::X509_Certificate> decode_certificate(const bytes& der)
     }
 }
 
-std::optional<Botan::PKCS10_Request> decode_request(const bytes& der)
+/// A PKCS#10 request and its DER (for the signature check). Read with
+/// scep::read_csr, not Botan's PKCS10_Request, which refuses the version 2
+/// that iOS devices send and any request whose signature does not verify,
+/// where inspect should show what decodes and say what is wrong.
+struct request_view {
+    scep::csr_summary csr;
+    bytes der;
+};
+
+std::optional<request_view> decode_request(const bytes& der)
 {
-    try {
-        Botan::DataSource_Memory src(der);
-        return Botan::PKCS10_Request(src);
-    } catch (const std::exception&) {
+    auto csr = scep::read_csr(der);
+    if (!csr)
         return std::nullopt;
-    }
+    return request_view{std::move(*csr), der};
 }
 
 class inspector {
@@ -574,7 +582,7 @@ private:
         }
         print_request(*req, "request ", &into);
         try {
-            const std::unique_ptr<Botan::Public_Key> key(req->subject_public_key());
+            const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(req->csr.subject_public_key_info));
             const bool sscep_id = scep::transaction_id_for(*key) == transaction_id;
             into["transaction_id_from_key"] = sscep_id;
             out_.verbose(sscep_id ? "transactionID is the MD5 of the request's public key (as sscep makes it)"
@@ -584,11 +592,12 @@ private:
         }
     }
 
-    void print_request(const Botan::PKCS10_Request& req, const std::string& prefix,
-                       boost::json::object* into = nullptr)
+    void print_request(const request_view& req, const std::string& prefix, boost::json::object* into = nullptr)
     {
-        auto d = describe_request(req);
+        auto d = describe_request(req.csr, req.der);
         emit(d, prefix);
+        if (const auto warning = scep::csr_version_warning(req.csr))
+            out_.warn(*warning);
         if (!d.json.at("signature_valid").as_bool())
             problem("the certificate request's self-signature does not verify");
         (into ? *into : out_.json())["csr"] = std::move(d.json);

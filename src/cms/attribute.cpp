@@ -1,6 +1,7 @@
 #include "cms/attribute.hpp"
 
 #include "asn1/ber.hpp"
+#include "asn1/der_set.hpp"
 
 #include <botan/asn1_obj.h>
 #include <botan/der_enc.h>
@@ -14,39 +15,48 @@ std::optional<bytes> attribute::single_value() const
     return values.front();
 }
 
+bytes encode_attribute(const attribute& a)
+{
+    bytes out;
+    Botan::DER_Encoder(out)
+        .start_cons(Botan::SEQUENCE)
+        .encode(a.type)
+        .raw_bytes(asn1::encode_der_set_of(a.values))
+        .end_cons();
+    return out;
+}
+
 bytes encode_attribute_set(const std::vector<attribute>& attrs)
 {
-    // start_cons(SET) is the one place Botan 2.19 sorts its children, which
-    // DER demands for a SET OF and which the signature depends on.
-    bytes out;
-    Botan::DER_Encoder enc(out);
-    enc.start_cons(Botan::SET);
-    for (const attribute& a : attrs) {
-        enc.start_cons(Botan::SEQUENCE).encode(a.type).start_cons(Botan::SET);
-        for (const bytes& v : a.values)
-            enc.raw_bytes(v);
-        enc.end_cons().end_cons();
-    }
-    enc.end_cons();
-    return out;
+    // DER order matters twice here: strict parsers refuse anything else, and
+    // the signature covers these bytes, which a verifier may re-encode.
+    std::vector<bytes> encoded;
+    encoded.reserve(attrs.size());
+    for (const attribute& a : attrs)
+        encoded.push_back(encode_attribute(a));
+    return asn1::encode_der_set_of(std::move(encoded));
+}
+
+attribute decode_attribute(const Botan::BER_Object& obj)
+{
+    if (!asn1::is_sequence(obj))
+        asn1::fail("Attribute is not a SEQUENCE");
+    auto fields = asn1::children(obj);
+    if (fields.size() != 2 || !fields[1].is_a(Botan::SET, Botan::CONSTRUCTED))
+        asn1::fail("Attribute must be { OID, SET OF value }");
+    attribute a;
+    a.type = asn1::to_oid(fields[0]);
+    for (const auto& v : asn1::children(fields[1]))
+        a.values.push_back(asn1::encode_tlv(v));
+    return a;
 }
 
 std::vector<attribute> decode_attribute_set_contents(std::span<const std::uint8_t> contents)
 {
     std::vector<attribute> out;
     Botan::BER_Decoder dec(contents.data(), contents.size());
-    for (auto obj = dec.get_next_object(); obj.is_set(); obj = dec.get_next_object()) {
-        if (!asn1::is_sequence(obj))
-            asn1::fail("Attribute is not a SEQUENCE");
-        auto fields = asn1::children(obj);
-        if (fields.size() != 2 || !fields[1].is_a(Botan::SET, Botan::CONSTRUCTED))
-            asn1::fail("Attribute must be { OID, SET OF value }");
-        attribute a;
-        a.type = asn1::to_oid(fields[0]);
-        for (const auto& v : asn1::children(fields[1]))
-            a.values.push_back(asn1::encode_tlv(v));
-        out.push_back(std::move(a));
-    }
+    for (auto obj = dec.get_next_object(); obj.is_set(); obj = dec.get_next_object())
+        out.push_back(decode_attribute(obj));
     return out;
 }
 

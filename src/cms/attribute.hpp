@@ -22,9 +22,16 @@ struct attribute {
     std::optional<bytes> single_value() const;
 };
 
+/// One Attribute SEQUENCE, its values a DER SET OF (sorted).
+bytes encode_attribute(const attribute& a);
+
 /// The attributes as a DER SET OF Attribute (tag 0x31), sorted as DER
 /// requires. This is the byte string a CMS signature covers.
 bytes encode_attribute_set(const std::vector<attribute>& attrs);
+
+/// Reads one Attribute. Throws asn1::decode_failure; callers in this layer
+/// translate it.
+attribute decode_attribute(const Botan::BER_Object& obj);
 
 /// Reads the contents of a SET OF Attribute (the bytes inside the tag).
 /// Throws asn1::decode_failure; callers in this layer translate it.

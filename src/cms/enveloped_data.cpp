@@ -1,6 +1,7 @@
 #include "cms/enveloped_data.hpp"
 
 #include "asn1/ber.hpp"
+#include "asn1/der_set.hpp"
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
@@ -209,23 +210,27 @@ bytes build(std::span<const std::uint8_t> content, const std::vector<Botan::X509
     Botan::secure_vector<std::uint8_t> ciphertext(content.begin(), content.end());
     mode->finish(ciphertext);
 
-    bytes body;
-    Botan::DER_Encoder enc(body);
-    enc.start_cons(Botan::SEQUENCE).encode(std::size_t{0});
-    enc.start_cons(Botan::SET);
+    std::vector<bytes> recipient_infos;
     for (const auto& cert : recipients) {
         const auto pub = public_key_of(cert);
         if (pub->algo_name() != "RSA")
             throw cms_failure(errc::invalid_key);
         Botan::PK_Encryptor_EME encryptor(*pub, rng, pkcs1_v15);
         const auto wrapped = encryptor.encrypt(key, rng);
-        enc.start_cons(Botan::SEQUENCE).encode(std::size_t{0});
-        issuer_and_serial::of(cert).encode_into(enc);
-        enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::rsa_encryption).encode_null().end_cons();
-        enc.encode(wrapped, Botan::OCTET_STRING);
-        enc.end_cons();
+        bytes ri;
+        Botan::DER_Encoder ri_enc(ri);
+        ri_enc.start_cons(Botan::SEQUENCE).encode(std::size_t{0});
+        issuer_and_serial::of(cert).encode_into(ri_enc);
+        ri_enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::rsa_encryption).encode_null().end_cons();
+        ri_enc.encode(wrapped, Botan::OCTET_STRING);
+        ri_enc.end_cons();
+        recipient_infos.push_back(std::move(ri));
     }
-    enc.end_cons();
+
+    bytes body;
+    Botan::DER_Encoder enc(body);
+    enc.start_cons(Botan::SEQUENCE).encode(std::size_t{0});
+    enc.raw_bytes(asn1::encode_der_set_of(std::move(recipient_infos)));
     enc.start_cons(Botan::SEQUENCE)
         .encode(asn1::oids::data)
         .start_cons(Botan::SEQUENCE)

@@ -2,7 +2,9 @@
 //
 // Parsing accepts DER and BER (indefinite lengths, constructed OCTET STRING
 // content as `openssl cms -sign -stream` writes it). Building writes DER with
-// one RSA PKCS#1 v1.5 signer identified by issuerAndSerialNumber.
+// one RSA PKCS#1 v1.5 signer identified by issuerAndSerialNumber, every SET
+// OF sorted (asn1::encode_der_set_of) except the certificates and CRLs,
+// which keep the caller's order (see make_certs_only).
 #pragma once
 
 #include "asn1/algorithms.hpp"
@@ -76,7 +78,8 @@ struct signing_request {
     std::vector<attribute> extra_attributes;
     /// The signingTime attribute; omitted when nullopt. Passed in: cms reads no clock.
     std::optional<std::chrono::system_clock::time_point> signing_time;
-    /// Certificates to carry; normally the signer's own (SCEP requires it).
+    /// Certificates to carry, in this order; normally the signer's own
+    /// (SCEP requires it), so that the SET OF is DER whatever the order.
     std::vector<Botan::X509_Certificate> certificates;
 };
 
@@ -90,7 +93,11 @@ boost::system::result<bytes> make_signed_data(const signing_request& request, co
                                               const Botan::X509_Certificate& signer_cert);
 
 /// Builds a degenerate certs-only SignedData (no content, no signers), the
-/// shape of GetCACert chains and of SCEP's issued-certificate reply.
+/// shape of GetCACert chains and of SCEP's issued-certificate reply. The
+/// certificates and CRLs keep the order given, not DER's: clients in the
+/// field take the first certificate of a reply as the issued one and print
+/// a chain in the order received. CMS allows it (only signedAttrs must be
+/// DER, RFC 5652 §5.3); a strict DER parser of the whole message does not.
 bytes make_certs_only(const std::vector<Botan::X509_Certificate>& certs,
                       const std::vector<Botan::X509_CRL>& crls = {});
 

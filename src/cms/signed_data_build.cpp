@@ -1,3 +1,4 @@
+#include "asn1/der_set.hpp"
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
@@ -10,30 +11,48 @@
 namespace ascep::cms {
 namespace {
 
-void encode_digest_algorithm(Botan::DER_Encoder& enc, asn1::digest_algorithm d)
+bytes digest_algorithm_id(asn1::digest_algorithm d)
 {
     // MD5 and SHA-1 carry NULL parameters by long habit (and RFC 3370); the
     // SHA-2 family omits them (RFC 5754 §2).
+    bytes out;
+    Botan::DER_Encoder enc(out);
     enc.start_cons(Botan::SEQUENCE).encode(asn1::oid_of(d));
     if (d == asn1::digest_algorithm::md5 || d == asn1::digest_algorithm::sha1)
         enc.encode_null();
     enc.end_cons();
+    return out;
+}
+
+/// [n] IMPLICIT SET OF, the components in the caller's order. Not DER
+/// order, on purpose: outside signedAttrs CMS is BER (RFC 5652 §5.1), and
+/// for certificates the order carries meaning in the field. SCEP clients
+/// take the first certificate of a reply as the issued one (RFC 8894
+/// §3.3.2.1 wants it to be the leaf) and print a GetCACert chain in the
+/// order received (sscep's ca.crt-0, -1...); the test CA sets that order on
+/// purpose. Our own requests carry one certificate, which is DER either way.
+bytes set_in_given_order(unsigned tag, const std::vector<bytes>& components)
+{
+    bytes body;
+    for (const auto& c : components)
+        body.insert(body.end(), c.begin(), c.end());
+    return asn1::encode_tlv(Botan::ASN1_Tag(tag), Botan::ASN1_Tag(Botan::CONTEXT_SPECIFIC | Botan::CONSTRUCTED), body);
 }
 
 void encode_certificate_sets(Botan::DER_Encoder& enc, const std::vector<Botan::X509_Certificate>& certs,
                              const std::vector<Botan::X509_CRL>& crls)
 {
     if (!certs.empty()) {
-        enc.start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC);
+        std::vector<bytes> encoded;
         for (const auto& c : certs)
-            enc.raw_bytes(c.BER_encode());
-        enc.end_cons();
+            encoded.push_back(c.BER_encode());
+        enc.raw_bytes(set_in_given_order(0, encoded));
     }
     if (!crls.empty()) {
-        enc.start_cons(Botan::ASN1_Tag(1), Botan::CONTEXT_SPECIFIC);
+        std::vector<bytes> encoded;
         for (const auto& c : crls)
-            enc.raw_bytes(c.BER_encode());
-        enc.end_cons();
+            encoded.push_back(c.BER_encode());
+        enc.raw_bytes(set_in_given_order(1, encoded));
     }
 }
 
@@ -68,26 +87,27 @@ bytes build(const signing_request& req, const private_key_ops& key, const Botan:
     // Sign the SET, send it as [0] IMPLICIT: same bytes, tag 0x31 -> 0xA0.
     signed_attrs[0] = 0xA0;
 
+    bytes signer_info;
+    Botan::DER_Encoder si(signer_info);
+    si.start_cons(Botan::SEQUENCE).encode(std::size_t{1});
+    issuer_and_serial::of(signer_cert).encode_into(si);
+    si.raw_bytes(digest_algorithm_id(req.digest));
+    si.raw_bytes(signed_attrs);
+    si.start_cons(Botan::SEQUENCE).encode(asn1::oids::rsa_encryption).encode_null().end_cons();
+    si.encode(signature, Botan::OCTET_STRING);
+    si.end_cons();
+
     bytes body;
     Botan::DER_Encoder enc(body);
     enc.start_cons(Botan::SEQUENCE).encode(std::size_t{1});
-    enc.start_cons(Botan::SET);
-    encode_digest_algorithm(enc, req.digest);
-    enc.end_cons();
+    enc.raw_bytes(asn1::encode_der_set_of({digest_algorithm_id(req.digest)}));
     enc.start_cons(Botan::SEQUENCE).encode(req.content_type);
     if (!req.omit_content)
         enc.start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC).encode(req.content, Botan::OCTET_STRING).end_cons();
     enc.end_cons();
     encode_certificate_sets(enc, req.certificates, {});
-
-    enc.start_cons(Botan::SET).start_cons(Botan::SEQUENCE).encode(std::size_t{1});
-    issuer_and_serial::of(signer_cert).encode_into(enc);
-    encode_digest_algorithm(enc, req.digest);
-    enc.raw_bytes(signed_attrs);
-    enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::rsa_encryption).encode_null().end_cons();
-    enc.encode(signature, Botan::OCTET_STRING);
-    enc.end_cons().end_cons(); // SignerInfo, signerInfos
-    enc.end_cons();            // SignedData
+    enc.raw_bytes(asn1::encode_der_set_of({signer_info}));
+    enc.end_cons();
     return wrap_content_info(asn1::oids::signed_data, body);
 }
 
@@ -111,10 +131,10 @@ bytes make_certs_only(const std::vector<Botan::X509_Certificate>& certs, const s
     bytes body;
     Botan::DER_Encoder enc(body);
     enc.start_cons(Botan::SEQUENCE).encode(std::size_t{1});
-    enc.start_cons(Botan::SET).end_cons(); // no digest algorithms
+    enc.raw_bytes(asn1::encode_der_set_of({})); // no digest algorithms
     enc.start_cons(Botan::SEQUENCE).encode(asn1::oids::data).end_cons();
     encode_certificate_sets(enc, certs, crls);
-    enc.start_cons(Botan::SET).end_cons(); // no signers
+    enc.raw_bytes(asn1::encode_der_set_of({})); // no signers
     enc.end_cons();
     return wrap_content_info(asn1::oids::signed_data, body);
 }

@@ -3,12 +3,15 @@
 #include "scep/signed_object.hpp"
 
 #include "asn1/ber.hpp"
+#include "asn1/der_set.hpp"
+#include "asn1/oids.hpp"
 
 #include <botan/ber_dec.h>
 #include <botan/der_enc.h>
 #include <botan/pubkey.h>
 #include <botan/oids.h>
 #include <botan/x509_ext.h>
+#include <botan/x509_obj.h>
 
 #include <cctype>
 #include <stdexcept>
@@ -54,6 +57,25 @@ bool is_ipv4(const std::string& text)
     in_addr a{};
     return ::inet_pton(AF_INET, text.c_str(), &a) == 1;
 }
+
+/// A signed X.509 object (SIGNED{} in X.509's ASN.1) and nothing more:
+/// Botan's X509_Object reads the signature algorithm's parameters and
+/// verifies any scheme it knows, and this subclass skips the decoding of
+/// the body that makes PKCS10_Request refuse a version other than 0.
+class signed_object_view final : public Botan::X509_Object {
+public:
+    explicit signed_object_view(std::span<const std::uint8_t> der)
+    {
+        Botan::BER_Decoder dec(der.data(), der.size());
+        decode_from(dec);
+        dec.verify_end();
+    }
+
+    std::string PEM_label() const override { return "CERTIFICATE REQUEST"; }
+
+private:
+    void force_decode() override {}
+};
 
 } // namespace
 
@@ -156,24 +178,27 @@ std::vector<std::uint8_t> make_csr(const cms::private_key_ops& key, const csr_fi
 {
     const Botan::Extensions ext = csr_extensions(fields);
 
-    // CertificationRequestInfo as Botan 2.19's PKCS10_Request::create writes
-    // it: version 0, subject, key, [0] { challengePassword?, extensionRequest }.
-    std::vector<std::uint8_t> tbs;
-    Botan::DER_Encoder info(tbs);
-    info.start_cons(Botan::SEQUENCE)
-        .encode(std::size_t{0})
-        .encode(fields.subject)
-        .raw_bytes(key.key().subject_public_key())
-        .start_explicit(0);
+    std::vector<asn1::bytes> attributes;
     if (!fields.challenge.empty()) {
         std::vector<std::uint8_t> value;
         Botan::DER_Encoder(value).encode(Botan::ASN1_String(fields.challenge));
-        info.encode(Botan::Attribute("PKCS9.ChallengePassword", value));
+        attributes.push_back(cms::encode_attribute({asn1::oids::challenge_password, {value}}));
     }
     std::vector<std::uint8_t> requested;
     Botan::DER_Encoder(requested).start_cons(Botan::SEQUENCE).encode(ext).end_cons();
-    info.encode(Botan::Attribute("PKCS9.ExtensionRequest", requested));
-    info.end_explicit().end_cons();
+    attributes.push_back(cms::encode_attribute({asn1::oids::extension_request, {requested}}));
+
+    // CertificationRequestInfo as Botan 2.19's PKCS10_Request::create writes
+    // it: version 0, subject, key, [0] IMPLICIT SET OF Attribute; but that
+    // set in DER order, which Botan's start_explicit(0) does not sort.
+    std::vector<std::uint8_t> tbs;
+    Botan::DER_Encoder(tbs)
+        .start_cons(Botan::SEQUENCE)
+        .encode(std::size_t{0})
+        .encode(fields.subject)
+        .raw_bytes(key.key().subject_public_key())
+        .raw_bytes(asn1::encode_der_set_of(std::move(attributes), Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC))
+        .end_cons();
     return make_signed_object(key, tbs);
 }
 
@@ -181,26 +206,59 @@ std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der)
 {
     try {
         // CertificationRequest ::= SEQUENCE { info, signatureAlgorithm, BIT STRING }
-        // info ::= SEQUENCE { version 0, subject, SubjectPublicKeyInfo, [0] attributes }
+        // info ::= SEQUENCE { version, subject, SubjectPublicKeyInfo, [0] attributes }
         // (attributes may be missing altogether: Botan accepts that too)
         const auto outer = asn1::children(asn1::read_single(der));
         if (outer.size() != 3 || !asn1::is_sequence(outer[0]) || !asn1::is_universal(outer[2], Botan::BIT_STRING))
             return std::nullopt;
         const auto info = asn1::children(outer[0]);
-        if (info.size() < 3 || info.size() > 4 || asn1::to_small_int(info[0]) != 0 || !asn1::is_sequence(info[2]) ||
+        if (info.size() < 3 || info.size() > 4 || !asn1::is_sequence(info[2]) ||
             (info.size() == 4 && !asn1::is_context(info[3], 0)))
+            return std::nullopt;
+        const auto version = asn1::to_small_int(info[0]); // throws when negative or huge
+        if (version > max_csr_version)
             return std::nullopt;
         const auto spki = asn1::children(info[2]);
         if (spki.size() != 2 || !asn1::is_universal(spki[1], Botan::BIT_STRING))
             return std::nullopt;
 
         csr_summary out;
+        out.version = static_cast<std::uint32_t>(version);
         out.subject = asn1::decode_as<Botan::X509_DN>(info[1]);
         out.key_algorithm = asn1::to_algorithm_id(spki[0]).oid;
         Botan::BER_Decoder(asn1::encode_tlv(spki[1])).decode(out.public_key_bits, Botan::BIT_STRING).verify_end();
+        out.subject_public_key_info = asn1::encode_tlv(info[2]);
+        if (info.size() == 4)
+            for (const auto& a : asn1::children(info[3]))
+                out.attributes.push_back(cms::decode_attribute(a));
         out.signed_bytes = asn1::encode_tlv(outer[0]);
         out.signature_algorithm = asn1::to_algorithm_id(outer[1]).oid;
         Botan::BER_Decoder(asn1::encode_tlv(outer[2])).decode(out.signature, Botan::BIT_STRING).verify_end();
+        return out;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<std::string> csr_version_warning(const csr_summary& csr)
+{
+    if (csr.version == 0)
+        return std::nullopt;
+    return "the certificate request's version is " + std::to_string(csr.version) +
+           "; PKCS#10 defines only 0 (v1). Decoded anyway, as OpenSSL, Go and the CAs that serve iOS devices do";
+}
+
+std::optional<Botan::Extensions> requested_extensions(const csr_summary& csr)
+{
+    Botan::Extensions out;
+    const auto* attr = cms::find_attribute(csr.attributes, asn1::oids::extension_request);
+    if (!attr)
+        return out;
+    const auto value = attr->single_value();
+    if (!value)
+        return std::nullopt;
+    try {
+        Botan::BER_Decoder(*value).decode(out).verify_end();
         return out;
     } catch (const std::exception&) {
         return std::nullopt;
@@ -222,6 +280,16 @@ std::optional<bool> csr_signed_by(const csr_summary& csr, const Botan::Public_Ke
     try {
         Botan::PK_Verifier verifier(key, "EMSA3(" + asn1::botan_name(*digest) + ")");
         return verifier.verify_message(csr.signed_bytes, csr.signature);
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+bool csr_signature_verifies(std::span<const std::uint8_t> der, const Botan::Public_Key& key)
+{
+    try {
+        asn1::check_limits(der);
+        return signed_object_view(der).check_signature(key);
     } catch (const std::exception&) {
         return false;
     }

@@ -3,6 +3,7 @@
 // mode so both build the same request from the same text.
 #pragma once
 
+#include "cms/attribute.hpp"
 #include "cms/private_key_ops.hpp"
 
 #include <botan/pkix_types.h>
@@ -53,26 +54,49 @@ Botan::Extensions csr_extensions(const csr_fields& fields);
 /// The DER request, signed with SHA-256 through `key`'s shared private
 /// operation, with keyUsage digitalSignature + keyEncipherment and the
 /// subjectAltNames: the bytes Botan's PKCS10_Request::create writes, without
-/// its second private operation and its re-parse. Call check_csr_fields
-/// first: a field it rejects makes this throw (so does a key that cannot
-/// sign: boost::system::system_error).
+/// its second private operation and its re-parse, and with the attributes
+/// in DER order (Botan writes challengePassword first, which is DER only
+/// while it encodes shorter than the extensionRequest). Call
+/// check_csr_fields first: a field it rejects makes this throw (so does a
+/// key that cannot sign: boost::system::system_error).
 std::vector<std::uint8_t> make_csr(const cms::private_key_ops& key, const csr_fields& fields);
 
 /// What a client needs of a PKCS#10 request, read without loading its key
 /// (Botan's PKCS10_Request loads it to check the signature, and again for
 /// every subject_public_key()).
 struct csr_summary {
+    /// As sent. PKCS#10 defines only 0 (v1), but iOS devices send 2: see
+    /// read_csr and csr_version_warning.
+    std::uint32_t version = 0;
     Botan::X509_DN subject;
-    Botan::OID key_algorithm;                  ///< of the SubjectPublicKeyInfo
-    std::vector<std::uint8_t> public_key_bits; ///< subjectPublicKey, as Public_Key::public_key_bits()
-    std::vector<std::uint8_t> signed_bytes;    ///< the CertificationRequestInfo DER
+    Botan::OID key_algorithm;                            ///< of the SubjectPublicKeyInfo
+    std::vector<std::uint8_t> public_key_bits;           ///< subjectPublicKey, as Public_Key::public_key_bits()
+    std::vector<std::uint8_t> subject_public_key_info;   ///< the whole DER, for Botan::X509::load_key
+    std::vector<cms::attribute> attributes;              ///< challengePassword, extensionRequest, ...
+    std::vector<std::uint8_t> signed_bytes;              ///< the CertificationRequestInfo DER
     Botan::OID signature_algorithm;
     std::vector<std::uint8_t> signature;
 };
 
+/// The highest version read_csr accepts. 0 is the only one PKCS#10 (RFC
+/// 2986) defines; iOS devices send 2 (X.509's number for v3), and OpenSSL,
+/// Go and the CAs that serve iPhones take it. Nothing in the field sends
+/// more, so a larger value says the bytes are something else.
+inline constexpr std::uint32_t max_csr_version = 2;
+
 /// Reads a DER request (asn1::check_limits first). nullopt when it is not a
-/// version-1 PKCS#10 request. The signature is not checked: see csr_signed_by.
+/// PKCS#10 request: the structure is wrong, an attribute does not decode,
+/// or the version is negative or above max_csr_version. The signature is
+/// not checked: see csr_signed_by and csr_signature_verifies.
 std::optional<csr_summary> read_csr(std::span<const std::uint8_t> der);
+
+/// What to tell the user about a request whose version is not 0 (one line,
+/// no program name); nullopt for a version-0 request.
+std::optional<std::string> csr_version_warning(const csr_summary& csr);
+
+/// The extensions the request asks for in its extensionRequest attribute:
+/// empty when it has none, nullopt when the attribute does not decode.
+std::optional<Botan::Extensions> requested_extensions(const csr_summary& csr);
 
 /// Whether `csr` carries `key`'s public key (same algorithm and key bits).
 bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key);
@@ -82,5 +106,11 @@ bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key);
 /// own key: no key is loaded. nullopt when the signature algorithm is not
 /// PKCS#1 v1.5 with a digest we know (RSA-PSS...): ask Botan then.
 std::optional<bool> csr_signed_by(const csr_summary& csr, const Botan::Public_Key& key);
+
+/// Whether the request `der`'s signature verifies with `key`, for every
+/// scheme Botan verifies in certificates (PKCS#1 v1.5, RSA-PSS, ECDSA...)
+/// and whatever the request's version (Botan's PKCS10_Request refuses any
+/// but 0). false when `der` is not a signed object or does not verify.
+bool csr_signature_verifies(std::span<const std::uint8_t> der, const Botan::Public_Key& key);
 
 } // namespace ascep::scep

@@ -4,10 +4,12 @@
 #include "cli/inspect_input.hpp"
 #include "cli/local_operations.hpp"
 #include "cms/signed_data.hpp"
+#include "scep/csr.hpp"
 #include "scep/cert_rep.hpp"
 #include "scep/message_data.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
+#include "csr_version.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 
@@ -46,39 +48,89 @@ std::string text_of(const bytes& b)
 struct inspect_result {
     int exit_code = -1;
     std::string stdout_text;
-    json::object result;
+    std::string stderr_text;
+    json::object result; // --json only
 };
 
-/// Runs run_inspect in --json mode with stdout captured in a file.
-inspect_result run(cli::options o)
+/// While it lives, what is written to `fd` goes to a temporary file.
+class fd_capture {
+public:
+    explicit fd_capture(int fd) : fd_(fd), file_(std::tmpfile()), saved_(::dup(fd))
+    {
+        REQUIRE(file_);
+        REQUIRE(saved_ >= 0);
+        std::fflush(nullptr);
+        ::dup2(::fileno(file_), fd_);
+    }
+    fd_capture(const fd_capture&) = delete;
+    fd_capture& operator=(const fd_capture&) = delete;
+    ~fd_capture()
+    {
+        restore();
+        std::fclose(file_);
+    }
+
+    /// Puts `fd` back and returns what it got.
+    std::string text()
+    {
+        restore();
+        std::rewind(file_);
+        std::string out;
+        char buf[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0)
+            out.append(buf, n);
+        return out;
+    }
+
+private:
+    void restore()
+    {
+        if (saved_ < 0)
+            return;
+        std::fflush(nullptr);
+        ::dup2(saved_, fd_);
+        ::close(saved_);
+        saved_ = -1;
+    }
+
+    int fd_;
+    std::FILE* file_;
+    int saved_;
+};
+
+/// Runs run_inspect with stdout and stderr captured.
+inspect_result run_captured(cli::options o, bool json_mode)
 {
     o.op = cli::operation::inspect;
-    o.json = true;
-    std::FILE* capture = std::tmpfile();
-    REQUIRE(capture);
-    std::fflush(stdout);
-    const int saved = ::dup(STDOUT_FILENO);
-    REQUIRE(saved >= 0);
-    ::dup2(::fileno(capture), STDOUT_FILENO);
+    o.json = json_mode;
+    fd_capture out(STDOUT_FILENO);
+    fd_capture err(STDERR_FILENO);
     inspect_result r;
     {
-        cli::reporter out("inspect", false, true);
-        r.exit_code = cli::run_inspect(o, out);
+        cli::reporter reporter("inspect", false, json_mode);
+        r.exit_code = cli::run_inspect(o, reporter);
     }
-    std::fflush(stdout);
-    ::dup2(saved, STDOUT_FILENO);
-    ::close(saved);
-    std::rewind(capture);
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, capture)) > 0)
-        r.stdout_text.append(buf, n);
-    std::fclose(capture);
+    r.stderr_text = err.text();
+    r.stdout_text = out.text();
+    return r;
+}
+
+/// Runs run_inspect in --json mode and parses the result object.
+inspect_result run(cli::options o)
+{
+    auto r = run_captured(std::move(o), true);
     INFO(r.stdout_text);
     auto parsed = json::parse(r.stdout_text);
     REQUIRE(parsed.is_object());
     r.result = std::move(parsed.as_object());
     return r;
+}
+
+/// Runs run_inspect printing text, as a user sees it.
+inspect_result run_text(cli::options o)
+{
+    return run_captured(std::move(o), false);
 }
 
 cli::options file_only(const std::filesystem::path& p)
@@ -187,6 +239,22 @@ struct scep_fixture {
     }
 };
 
+/// The request a decrypted PKCSReq carries, as --json shows it: its subject
+/// holds `subject`, its one subjectAltName is `san`, a challengePassword is
+/// present, the signature verifies and the transactionID is its key's.
+const json::object& check_decrypted_csr(const inspect_result& r, const std::string& subject, const std::string& san)
+{
+    CHECK(r.exit_code == 0);
+    const auto& csr = obj(obj(r.result, "decrypted"), "csr");
+    CHECK(str(csr, "subject").find(subject) != std::string::npos);
+    CHECK(csr.at("challenge_password").as_bool());
+    CHECK(csr.at("signature_valid").as_bool());
+    REQUIRE(arr(csr, "subject_alt_names").size() == 1);
+    CHECK(arr(csr, "subject_alt_names")[0].as_string() == san);
+    CHECK(obj(r.result, "decrypted").at("transaction_id_from_key").as_bool());
+    return csr;
+}
+
 } // namespace
 
 TEST_CASE_METHOD(scep_fixture, "inspect decodes a PKCSReq in DER, PEM and base64")
@@ -239,16 +307,65 @@ TEST_CASE_METHOD(scep_fixture, "inspect decrypts a PKCSReq with the CA's key and
 {
     const auto path = dir.write("req.der", pkcs_req());
     const auto r = run(decrypting(path, ca_key_file, ca_cert_file));
-    CHECK(r.exit_code == 0);
-    const auto& csr = obj(obj(r.result, "decrypted"), "csr");
-    CHECK(str(csr, "subject").find("device-1") != std::string::npos);
+    const auto& csr = check_decrypted_csr(r, "device-1", "DNS:device-1.example.com");
     CHECK(csr.at("public_key_bits").as_int64() == 2048);
-    CHECK(csr.at("challenge_password").as_bool());
-    CHECK(csr.at("signature_valid").as_bool());
-    REQUIRE(arr(csr, "subject_alt_names").size() == 1);
-    CHECK(arr(csr, "subject_alt_names")[0].as_string() == "DNS:device-1.example.com");
-    CHECK(obj(r.result, "decrypted").at("transaction_id_from_key").as_bool());
     CHECK(r.stdout_text.find("sup3r-s3cret") == std::string::npos);
+    CHECK(csr.at("version").as_int64() == 0);
+    CHECK_FALSE(r.result.contains("warnings"));
+}
+
+TEST_CASE_METHOD(scep_fixture, "inspect decodes an iOS PKCSReq whose PKCS#10 version is 2, with a warning")
+{
+    std::string why;
+    scep::csr_fields fields;
+    fields.subject = *scep::make_dn({{"CN", "iPhone-7F3A"}, {"O", "MDM"}}, why);
+    fields.dns = {"iphone-7f3a.example.test"};
+    fields.challenge = "sup3r-s3cret";
+    const cms::private_key_ops ops(*client_key);
+    const auto v2 = test::csr_with_version(scep::make_csr(ops, fields), 2, ops);
+    const auto path = dir.write("ios.der", request(scep::message_type::pkcs_req, v2));
+
+    SECTION("--json")
+    {
+        const auto r = run(decrypting(path, ca_key_file, ca_cert_file));
+        const auto& csr = check_decrypted_csr(r, "iPhone-7F3A", "DNS:iphone-7f3a.example.test");
+        CHECK(csr.at("version").as_int64() == 2);
+        REQUIRE(arr(r.result, "warnings").size() == 1);
+        CHECK(std::string(arr(r.result, "warnings")[0].as_string()).find("version is 2") != std::string::npos);
+    }
+    SECTION("text")
+    {
+        const auto r = run_text(decrypting(path, ca_key_file, ca_cert_file));
+        CHECK(r.exit_code == 0);
+        CHECK(r.stdout_text.find("request subject: ") != std::string::npos);
+        CHECK(r.stdout_text.find("iPhone-7F3A") != std::string::npos);
+        CHECK(r.stderr_text.find("ascep: warning: the certificate request's version is 2") != std::string::npos);
+        CHECK(r.stdout_text.find("sup3r-s3cret") == std::string::npos);
+    }
+    SECTION("the request on its own")
+    {
+        const auto r = run(file_only(dir.write("ios.csr", pem_of(v2, "CERTIFICATE REQUEST"))));
+        CHECK(r.exit_code == 0);
+        CHECK(str(r.result, "kind") == "certificate_request");
+        CHECK(str(obj(r.result, "csr"), "subject").find("iPhone-7F3A") != std::string::npos);
+        CHECK(obj(r.result, "csr").at("version").as_int64() == 2);
+        CHECK(arr(r.result, "warnings").size() == 1);
+    }
+}
+
+TEST_CASE_METHOD(scep_fixture, "inspect shows a request whose self-signature does not verify, then exits 97")
+{
+    // Botan's PKCS10_Request refused such a request outright; inspect shows
+    // what decodes and says what is wrong.
+    std::string why;
+    scep::csr_fields fields;
+    fields.subject = *scep::make_dn({{"CN", "tampered"}}, why);
+    auto der = scep::make_csr(cms::private_key_ops(*client_key), fields);
+    der.back() ^= 1;
+    const auto r = run(file_only(dir.write("bad.csr", pem_of(der, "CERTIFICATE REQUEST"))));
+    CHECK(r.exit_code == 97);
+    CHECK(str(obj(r.result, "csr"), "subject").find("tampered") != std::string::npos);
+    CHECK_FALSE(obj(r.result, "csr").at("signature_valid").as_bool());
 }
 
 TEST_CASE_METHOD(scep_fixture, "inspect reports an envelope that the key given does not open")

@@ -1,6 +1,7 @@
 #include "asn1/oids.hpp"
 #include "cms/enveloped_data.hpp"
 #include "cms/error.hpp"
+#include "der_order.hpp"
 #include "test_pki.hpp"
 
 #include <catch2/catch.hpp>
@@ -54,6 +55,18 @@ TEST_CASE("EnvelopedData with several recipients opens for each")
     REQUIRE(env.recipients.size() == 2);
     CHECK(cms::decrypt(env, *a.key, a.cert).value() == csr_like);
     CHECK(cms::decrypt(env, *b.key, b.cert).value() == csr_like);
+}
+
+TEST_CASE("EnvelopedData's recipientInfos are a DER SET OF whatever the order given")
+{
+    const auto a = test::self_signed("a", 0);
+    const auto b = test::self_signed("b", 1);
+    const auto c = test::self_signed("c", 2);
+    for (const auto& to : {std::vector{a.cert, b.cert, c.cert}, std::vector{c.cert, b.cert, a.cert}}) {
+        const auto der = cms::make_enveloped_data(csr_like, to, asn1::cipher_algorithm::aes128_cbc, test::rng());
+        REQUIRE(der);
+        CHECK(test::unsorted_sets(*der).empty());
+    }
 }
 
 TEST_CASE("a recipient not named is still tried, as some servers misname it")

@@ -1,8 +1,10 @@
 #include "asn1/ber.hpp"
+#include "asn1/der_set.hpp"
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/error.hpp"
 #include "cms/signed_data.hpp"
+#include "der_order.hpp"
 #include "test_pki.hpp"
 
 #include <botan/pkix_types.h>
@@ -84,10 +86,35 @@ TEST_CASE("signed attributes are DER-sorted even when added out of order")
     std::vector<bytes> encoded;
     for (const auto& a : asn1::children(set))
         encoded.push_back(asn1::encode_tlv(a));
-    CHECK(std::is_sorted(encoded.begin(), encoded.end()));
+    CHECK(asn1::in_der_set_order(encoded));
     // Not just the insertion order: transactionID was added first but is not first.
     CHECK(si.signed_attributes.front().type != asn1::oids::scep_transaction_id);
     CHECK(si.find(asn1::oids::scep_transaction_id) != nullptr);
+    CHECK_FALSE(cms::verify_signer(*sd, si, id.cert));
+}
+
+TEST_CASE("every SET OF in a SignedData is in DER order, values of one attribute and a long attribute too")
+{
+    const auto id = test::self_signed("signer");
+    // Values given out of order; an attribute whose length takes the long
+    // form (0x30 0x81 ...), which sorts after every short one.
+    std::vector<cms::attribute> extra{
+        {asn1::oids::scep_fail_info_text, {cms::encode_string("zz"), cms::encode_string("a"), cms::encode_string("m")}},
+        {asn1::oids::scep_transaction_id, {cms::encode_string(std::string(200, 'F'))}},
+        {asn1::oids::scep_message_type, {cms::encode_string("19")}},
+    };
+    const auto der = sign(id, asn1::digest_algorithm::sha256, extra);
+    CHECK(test::unsorted_sets(der).empty());
+    const auto sd = cms::parse_signed_data(der);
+    REQUIRE(sd);
+    const auto& si = sd->signers.at(0);
+    // signedAttrs travel as [0] IMPLICIT: check them as the SET they are signed as.
+    CHECK(test::unsorted_sets(si.signed_attributes_der).empty());
+    CHECK(si.signed_attributes.back().type == asn1::oids::scep_transaction_id);
+    const auto* text = si.find(asn1::oids::scep_fail_info_text);
+    REQUIRE(text);
+    CHECK(text->values ==
+          std::vector<bytes>{cms::encode_string("a"), cms::encode_string("m"), cms::encode_string("zz")});
     CHECK_FALSE(cms::verify_signer(*sd, si, id.cert));
 }
 
@@ -173,6 +200,20 @@ TEST_CASE("degenerate certs-only SignedData carries certificates and CRLs")
     CHECK(sd->crls[0].issuer_dn() == ca.cert.subject_dn());
     const cms::signer_info nobody;
     CHECK(cms::verify_signer(*sd, nobody, ca.cert) == cms::errc::signer_mismatch);
+}
+
+TEST_CASE("a certs-only SignedData keeps the caller's certificate order, DER's or not")
+{
+    // Clients take the first certificate of a reply as the issued one and
+    // print GetCACert chains in the order received: see make_certs_only.
+    const auto ca = test::self_signed("ca");
+    const auto ra = test::issue(ca, *test::cached_key(1), "ra");
+    const auto ca_first = asn1::der_set_less(ca.cert.BER_encode(), ra.BER_encode());
+    const std::vector<Botan::X509_Certificate> not_der_order =
+        ca_first ? std::vector{ra, ca.cert} : std::vector{ca.cert, ra};
+    const auto sd = cms::parse_signed_data(cms::make_certs_only(not_der_order));
+    REQUIRE(sd);
+    CHECK(sd->certificates == not_der_order);
 }
 
 TEST_CASE("malformed SignedData gives errors, never exceptions")

@@ -4,10 +4,12 @@
 #include "asn1/oids.hpp"
 #include "cms/error.hpp"
 #include "scep/cert_rep.hpp"
+#include "scep/csr.hpp"
 #include "scep/error.hpp"
 #include "scep/message_data.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
+#include "der_order.hpp"
 #include "test_pki.hpp"
 
 #include <botan/pkcs10.h>
@@ -54,11 +56,18 @@ struct ca_fixture {
     bytes pkcs_req(asn1::cipher_algorithm cipher = asn1::cipher_algorithm::aes128_cbc,
                    asn1::digest_algorithm digest = asn1::digest_algorithm::sha256) const
     {
+        return pkcs_req_carrying(csr, cipher, digest);
+    }
+
+    bytes pkcs_req_carrying(const bytes& request_csr,
+                            asn1::cipher_algorithm cipher = asn1::cipher_algorithm::aes128_cbc,
+                            asn1::digest_algorithm digest = asn1::digest_algorithm::sha256) const
+    {
         scep::outgoing_message m;
         m.header.type = scep::message_type::pkcs_req;
         m.header.transaction_id = scep::transaction_id_for(*client_key);
         m.header.sender_nonce = nonce;
-        m.message_data = csr;
+        m.message_data = request_csr;
         m.recipients = {ca.cert};
         m.cipher = cipher;
         m.digest = digest;
@@ -119,6 +128,43 @@ TEST_CASE_METHOD(ca_fixture, "a PKCSReq carries what RFC 8894 requires and the C
         CHECK(msg->envelope->cipher == cipher);
         CHECK(cms::decrypt(*msg->envelope, *ca.key, ca.cert).value() == csr);
     }
+}
+
+TEST_CASE_METHOD(ca_fixture, "every SET OF in a PKCSReq and in its CertRep is in DER order, at every layer")
+{
+    // The request `ascep mkrequest -dns a.b` makes with a 57-character
+    // challenge, whose attributes DER puts the other way round from Botan.
+    std::string why;
+    scep::csr_fields f;
+    f.subject = *scep::make_dn({{"CN", "a.b"}}, why);
+    f.dns = {"a.b"};
+    f.challenge = std::string(57, 'c');
+    const auto request_csr = scep::make_csr(cms::private_key_ops(*client_key), f);
+    const auto request = pkcs_req_carrying(request_csr);
+
+    // The SignedData, its signed attributes (as the SET they are signed
+    // as) and the EnvelopedData it carries.
+    const auto check_layers = [](const bytes& der) {
+        const auto msg = scep::parse_pki_message(der).value();
+        CHECK(test::unsorted_sets(der).empty());
+        CHECK(test::unsorted_sets(msg.signer().signed_attributes_der).empty());
+        REQUIRE(msg.signed_data.content);
+        CHECK(test::unsorted_sets(*msg.signed_data.content).empty());
+        return msg;
+    };
+    const auto opened = check_layers(request);
+    const auto plain = cms::decrypt(*opened.envelope, *ca.key, ca.cert).value();
+    CHECK(plain == request_csr);
+    CHECK(test::unsorted_sets(plain, {test::set_tag, 0xa0}).empty());
+
+    scep::reply_content content = success(issue_for(*client_key));
+    content.certificates.push_back(ca.cert);
+    const auto rep = reply(request, content, ca);
+    const auto rep_msg = check_layers(rep);
+    const auto degenerate = cms::decrypt(*rep_msg.envelope, *client_key, client_cert).value();
+    // The certificates' [0] keeps its order on purpose (cms::make_certs_only);
+    // every universal SET in and around them is checked.
+    CHECK(test::unsorted_sets(degenerate).empty());
 }
 
 TEST_CASE_METHOD(ca_fixture, "SUCCESS: the issued certificate comes out and matches our key")
