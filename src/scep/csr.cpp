@@ -265,6 +265,23 @@ std::optional<Botan::Extensions> requested_extensions(const csr_summary& csr)
     }
 }
 
+std::optional<std::string> challenge_password(const csr_summary& csr)
+{
+    const auto* attr = cms::find_attribute(csr.attributes, asn1::oids::challenge_password);
+    if (!attr)
+        return std::string();
+    const auto value = attr->single_value();
+    if (!value)
+        return std::nullopt;
+    try {
+        Botan::ASN1_String text;
+        Botan::BER_Decoder(*value).decode(text).verify_end();
+        return text.value();
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key)
 {
     return csr.key_algorithm == key.get_oid() && csr.public_key_bits == key.public_key_bits();

@@ -98,6 +98,10 @@ std::optional<std::string> csr_version_warning(const csr_summary& csr);
 /// empty when it has none, nullopt when the attribute does not decode.
 std::optional<Botan::Extensions> requested_extensions(const csr_summary& csr);
 
+/// The request's challengePassword (a DirectoryString): empty when it has
+/// none, nullopt when the attribute does not decode.
+std::optional<std::string> challenge_password(const csr_summary& csr);
+
 /// Whether `csr` carries `key`'s public key (same algorithm and key bits).
 bool csr_is_for(const csr_summary& csr, const Botan::Public_Key& key);
 

@@ -1,5 +1,7 @@
 #include "testca/authority.hpp"
 
+#include <botan/x509_key.h>
+
 #include <botan/hex.h>
 #include <botan/pubkey.h>
 #include <botan/rsa.h>
@@ -120,7 +122,7 @@ identity make_ra(const identity& ca, std::size_t key_bits, const std::string& co
     return make_identity(&ca, key_bits, common_name, false, 0, usage, serial, now, rng);
 }
 
-Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS10_Request& csr,
+Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_summary& csr,
                                           const Botan::BigInt& serial, unsigned validity_days,
                                           clock::time_point now, Botan::RandomNumberGenerator& rng)
 {
@@ -129,10 +131,13 @@ Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS1
     ext.add(new Botan::Cert_Extension::Key_Usage(
                 Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT)),
             true);
-    if (csr.subject_alt_name().has_items())
-        ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(csr.subject_alt_name()));
-    const std::unique_ptr<Botan::Public_Key> subject_key(csr.subject_public_key());
-    return sign_cert(&ca, *ca.key, *subject_key, csr.subject_dn(), serial, now - std::chrono::minutes(5),
+    if (const auto requested = scep::requested_extensions(csr)) {
+        if (const auto* san = requested->get_extension_object_as<Botan::Cert_Extension::Subject_Alternative_Name>();
+            san != nullptr && san->get_alt_name().has_items())
+            ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(san->get_alt_name()));
+    }
+    const std::unique_ptr<Botan::Public_Key> subject_key(Botan::X509::load_key(csr.subject_public_key_info));
+    return sign_cert(&ca, *ca.key, *subject_key, csr.subject, serial, now - std::chrono::minutes(5),
                      now + validity_days * day, std::move(ext), rng);
 }
 

@@ -4,6 +4,8 @@
 // keeps the results.
 #pragma once
 
+#include "scep/csr.hpp"
+
 #include "scep/pki_message.hpp"
 #include "testca/chain_order.hpp"
 
@@ -87,10 +89,11 @@ identity make_ra(const identity& ca, std::size_t key_bits, const std::string& co
                  Botan::Key_Constraints usage, const Botan::BigInt& serial, clock::time_point now,
                  Botan::RandomNumberGenerator& rng);
 
-/// The certificate for `csr`: its subject and subjectAltName, keyUsage
+/// The certificate for `csr` (read with scep::read_csr, so any version a
+/// device sends): its subject, key and requested subjectAltName, keyUsage
 /// digitalSignature + keyEncipherment, valid from 5 minutes before `now`
-/// (clock skew) for `validity_days`.
-Botan::X509_Certificate issue_certificate(const identity& ca, const Botan::PKCS10_Request& csr,
+/// (clock skew) for `validity_days`. Throws when the key does not load.
+Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_summary& csr,
                                           const Botan::BigInt& serial, unsigned validity_days,
                                           clock::time_point now, Botan::RandomNumberGenerator& rng);
 

@@ -4,11 +4,12 @@
 #include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
 #include "cms/signed_data.hpp"
+#include "scep/csr.hpp"
 #include "scep/message_data.hpp"
 #include "scep/request.hpp"
 
 #include <botan/base64.h>
-#include <botan/pkcs10.h>
+#include <botan/x509_key.h>
 
 #include <algorithm>
 #include <cctype>
@@ -288,9 +289,11 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
     case verdict::issue: break;
     }
 
-    const Botan::PKCS10_Request csr(t.csr);
+    const auto csr = scep::read_csr(t.csr);
+    if (!csr)
+        return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
     const auto serial = store_.allocate_serial();
-    const auto cert = issue_certificate(ca_.ca, csr, serial, opts_.validity_days, ex.now, rng_);
+    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity_days, ex.now, rng_);
     // The certificate before the record that points to it: after a crash the
     // record is still pending and the next poll issues again (a gap in the
     // serials, never a record without its certificate).
@@ -305,20 +308,26 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
 
 http_reply service::enroll(exchange& ex)
 {
-    std::optional<Botan::PKCS10_Request> csr;
-    try {
-        // Bounded before Botan sees it: its BER reader takes minutes on a
-        // megabyte of indefinite lengths (asn1::check_limits).
-        asn1::check_limits(ex.request.message_data);
-        csr.emplace(ex.request.message_data);
-    } catch (const std::exception&) {
+    // scep::read_csr, not Botan's PKCS10_Request: iOS devices send version 2,
+    // which Botan refuses and real CAs take (logged as a warning).
+    const auto csr = scep::read_csr(ex.request.message_data);
+    if (!csr)
         return refuse(ex, scep::fail_info::bad_request, "messageData is not a PKCS#10 request");
-    }
+    if (const auto warning = scep::csr_version_warning(*csr))
+        ex.what += " [warning: " + *warning + "]";
     {
-        const std::unique_ptr<Botan::Public_Key> csr_key(csr->subject_public_key());
-        if (!csr->check_signature(*csr_key))
+        std::unique_ptr<Botan::Public_Key> csr_key;
+        try {
+            csr_key.reset(Botan::X509::load_key(csr->subject_public_key_info));
+        } catch (const std::exception&) {
+            return refuse(ex, scep::fail_info::bad_request, "the CSR's public key does not load");
+        }
+        if (!scep::csr_signature_verifies(ex.request.message_data, *csr_key))
             return refuse(ex, scep::fail_info::bad_message_check, "the CSR's signature does not verify");
     }
+    const auto challenge = scep::challenge_password(*csr);
+    if (!challenge)
+        return refuse(ex, scep::fail_info::bad_request, "the CSR's challengePassword does not decode");
 
     const auto held = store_.lock();
     const auto& h = ex.request.message.header;
@@ -328,7 +337,7 @@ http_reply service::enroll(exchange& ex)
 
     request_facts facts;
     facts.type = h.type;
-    facts.challenge = csr->challenge_password();
+    facts.challenge = *challenge;
     auto problem = renewal_problem(ca_.ca, signer, crl, ex.now);
     if (problem.empty()) {
         const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
@@ -339,11 +348,8 @@ http_reply service::enroll(exchange& ex)
     if (h.type == scep::message_type::renewal_req)
         facts.renewal_problem = problem;
     if (stored) {
-        try {
-            facts.same_key_as_stored = Botan::PKCS10_Request(stored->csr).raw_public_key() == csr->raw_public_key();
-        } catch (const std::exception&) {
-            facts.same_key_as_stored = false;
-        }
+        const auto stored_csr = scep::read_csr(stored->csr);
+        facts.same_key_as_stored = stored_csr && stored_csr->subject_public_key_info == csr->subject_public_key_info;
         facts.renews_stored = stored->state == transaction_state::issued && stored->serial &&
                               facts.signed_by_issued && *stored->serial == Botan::BigInt(signer.serial_number());
     }
@@ -359,7 +365,7 @@ http_reply service::enroll(exchange& ex)
     t.id = h.transaction_id;
     t.type = h.type;
     t.csr = ex.request.message_data;
-    t.subject = csr->subject_dn().to_string();
+    t.subject = csr->subject.to_string();
     t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
     return apply(ex, d, t);
 }

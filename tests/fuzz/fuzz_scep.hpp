@@ -93,8 +93,9 @@ public:
         store_.save_identity("ca", material.ca);
         store_.save_crl(testca::make_crl(material.ca, std::nullopt, {}, now, rng));
         testca::make_rollover_ca(store_, 1024, now, rng);
-        issued_ = testca::issue_certificate(material.ca, client_csr(client_, testca_challenge, rng),
-                                            Botan::BigInt(issued_serial), 365, now, rng);
+        issued_ = testca::issue_certificate(
+            material.ca, scep::read_csr(client_csr(client_, testca_challenge, rng).BER_encode()).value(),
+            Botan::BigInt(issued_serial), 365, now, rng);
         store_.save_issued(issued_);
 
         testca::service_options opts;

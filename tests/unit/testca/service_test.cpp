@@ -11,6 +11,7 @@
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
 
+#include "csr_version.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 
@@ -352,6 +353,30 @@ TEST_CASE_METHOD(fixture, "auto-approve: SUCCESS with the CSR's subject and subj
     const auto again = enroll(c);
     CHECK(scep::issued_certificate(again, *c.key).value() == cert);
     CHECK(store.issued().size() == 1);
+}
+
+TEST_CASE_METHOD(fixture, "a version-2 request (iOS) is issued, with a warning in the log")
+{
+    start({.challenge = "pw"});
+    const client c(1, "pw");
+    const auto v2 = test::csr_with_version(c.csr.BER_encode(), 2, *c.ops);
+    const auto q = scep::make_request(scep::message_type::pkcs_req, v2, context(c), test::rng()).value();
+    const auto r = post(q.body);
+    INFO(r.log);
+    REQUIRE(r.status == 200);
+    CHECK(r.log.find("SUCCESS") != std::string::npos);
+    CHECK(r.log.find("warning: the certificate request's version is 2") != std::string::npos);
+    const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
+    const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value();
+    const auto cert = scep::issued_certificate(rep, *c.key).value();
+    CHECK(cert.subject_dn() == c.csr.subject_dn());
+    CHECK(cert.subject_alt_name().get_attribute("DNS") == std::vector<std::string>{"device-1.example.test"});
+
+    // Its signature still counts: a version-2 request signed by another key is refused.
+    const client other(2, "pw");
+    const auto forged = test::csr_with_version(c.csr.BER_encode(), 2, *other.ops);
+    const auto bad = post(scep::make_request(scep::message_type::pkcs_req, forged, context(other), test::rng()).value().body);
+    CHECK(bad.log.find("FAILURE badMessageCheck") != std::string::npos);
 }
 
 TEST_CASE_METHOD(fixture, "GET PKIOperation, with '+' arriving as a space")
