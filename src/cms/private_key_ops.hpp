@@ -3,8 +3,10 @@
 // inverse, ~1.5 ms at 2048 bits) for every PK_Signer and PK_Decryptor, and an
 // enrollment needs four of them for the same key: the CSR, the self-signed
 // certificate, the pkiMessage signature and the reply's key transport. Here
-// all of them go through one Botan "Raw" signer (m^d mod n, blinded, with
-// Botan's own consistency check); the PKCS#1 paddings are done around it.
+// all of them go through one RSA-CRT operation (m^d mod n, blinded, checked
+// with the public exponent as Botan checks), made on first use; the PKCS#1
+// paddings are done around it. It runs on the caller's thread: Botan 2.19's
+// own operation starts a thread pool in every process that signs.
 #pragma once
 
 #include "asn1/algorithms.hpp"
@@ -36,6 +38,8 @@ public:
     /// Borrows `key`, which must outlive this object.
     explicit private_key_ops(const Botan::Private_Key& key);
 
+    ~private_key_ops();
+
     private_key_ops(const private_key_ops&) = delete;
     private_key_ops& operator=(const private_key_ops&) = delete;
 
@@ -56,18 +60,20 @@ public:
     boost::system::result<Botan::secure_vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> ciphertext,
                                                                       const std::string& eme) const;
 
-    /// How many Botan private operations this object has made: 0 before the
-    /// first use, then 1 for good. Tests count it.
+    /// How many private operations (blinders) this object has made: 0 before
+    /// the first use, then 1 for good. Tests count it.
     unsigned operations_made() const;
 
 private:
+    class rsa_crt;
+
     /// x^d mod n as big-endian bytes of the modulus' length; throws Botan's
     /// exceptions (x >= n, consistency check). Locks.
     Botan::secure_vector<std::uint8_t> private_op(std::span<const std::uint8_t> x) const;
 
     std::shared_ptr<const Botan::Private_Key> key_;
     mutable std::mutex mutex_;
-    mutable std::unique_ptr<Botan::PK_Signer> raw_;
+    mutable std::unique_ptr<rsa_crt> rsa_;
     mutable unsigned made_ = 0;
 };
 
