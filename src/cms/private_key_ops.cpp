@@ -12,6 +12,7 @@
 #include <botan/hash_id.h>
 #include <botan/numthry.h>
 #include <botan/pow_mod.h>
+#include <botan/pubkey.h>
 #include <botan/reducer.h>
 #include <botan/rsa.h>
 #include <botan/system_rng.h>
@@ -63,8 +64,8 @@ class private_key_ops::rsa_crt {
 public:
     explicit rsa_crt(const Botan::RSA_PrivateKey& key)
         : key_(key), mod_p_(key.get_p()), pow_p_(key.get_p()), pow_q_(key.get_q()),
-          public_op_(key.get_e(), key.get_n()),
-          blinder_(key.get_n(), Botan::system_rng(), [this](const Botan::BigInt& k) { return public_op_(k); },
+          public_op_(key, Botan::system_rng(), "Raw"),
+          blinder_(key.get_n(), Botan::system_rng(), [this](const Botan::BigInt& k) { return public_op(k); },
                    [this](const Botan::BigInt& k) { return Botan::inverse_mod(k, key_.get_n()); })
     {
     }
@@ -77,12 +78,21 @@ public:
         const Botan::BigInt y = blinder_.unblind(crt(blinder_.blind(m)));
         // A fault in the computation must not leak the key through a wrong
         // signature (Bellcore): check with the public exponent, as Botan does.
-        if (public_op_(y) != m)
+        if (public_op(y) != m)
             throw Botan::Internal_Error("RSA consistency check failed");
         return Botan::BigInt::encode_1363(y, key_.get_n().bytes());
     }
 
 private:
+    /// x^e mod n through Botan's own public operation, which uses the
+    /// Montgomery parameters the key computed when it was loaded.
+    Botan::BigInt public_op(const Botan::BigInt& x) const
+    {
+        const auto in = Botan::BigInt::encode_1363(x, key_.get_n().bytes());
+        const auto out = public_op_.encrypt(in, Botan::system_rng());
+        return Botan::BigInt(out.data(), out.size());
+    }
+
     Botan::BigInt crt(const Botan::BigInt& m) const
     {
         auto& rng = Botan::system_rng();
@@ -110,14 +120,18 @@ private:
     Botan::Modular_Reducer mod_p_;
     Botan::Power_Mod pow_p_;
     Botan::Power_Mod pow_q_;
-    Botan::Fixed_Exponent_Power_Mod public_op_;
+    Botan::PK_Encryptor_EME public_op_;
     Botan::Blinder blinder_;
 };
 
-private_key_ops::private_key_ops(std::shared_ptr<const Botan::Private_Key> key) : key_(std::move(key)) {}
+private_key_ops::private_key_ops(std::shared_ptr<const Botan::Private_Key> key, rsa_threads where)
+    : key_(std::move(key)), where_(where)
+{
+}
 
 // Aliasing constructor with no owner: a borrowed key, never deleted here.
-private_key_ops::private_key_ops(const Botan::Private_Key& key) : key_(std::shared_ptr<const Botan::Private_Key>(), &key)
+private_key_ops::private_key_ops(const Botan::Private_Key& key, rsa_threads where)
+    : key_(std::shared_ptr<const Botan::Private_Key>(), &key), where_(where)
 {
 }
 
@@ -126,6 +140,16 @@ private_key_ops::~private_key_ops() = default;
 Botan::secure_vector<std::uint8_t> private_key_ops::private_op(std::span<const std::uint8_t> x) const
 {
     const std::lock_guard lock(mutex_);
+    if (where_ == rsa_threads::botan_pool) {
+        if (!botan_raw_) {
+            botan_raw_ = std::make_unique<Botan::PK_Signer>(*key_, Botan::system_rng(), "Raw");
+            ++made_;
+        }
+        // "Raw" hands the bytes to the RSA operation unchanged; the RNG
+        // argument is unused by RSA signing (the blinder has its own).
+        const auto out = botan_raw_->sign_message(x.data(), x.size(), Botan::system_rng());
+        return Botan::secure_vector<std::uint8_t>(out.begin(), out.end());
+    }
     if (!rsa_) {
         rsa_ = std::make_unique<rsa_crt>(dynamic_cast<const Botan::RSA_PrivateKey&>(*key_));
         ++made_;
