@@ -25,12 +25,6 @@
 
 namespace ascep::cms {
 
-/// Thread-safe: one mutex serialises the operation, so the object may be made
-/// on one thread (a fleet worker builds the CSR) and used on another (the
-/// event loop signs and decrypts). The blinder draws from Botan's
-/// system_rng(), not from a caller's generator: Botan keeps a reference to
-/// that generator for the operation's whole life, and callers' generators
-/// are often thread_local.
 /// Where an RSA private operation runs.
 enum class rsa_threads {
     /// On the calling thread (rsa_crt in private_key_ops.cpp): no thread is
@@ -45,6 +39,12 @@ enum class rsa_threads {
     botan_pool,
 };
 
+/// Thread-safe: one mutex serialises the operation, so the object may be made
+/// on one thread (a fleet worker builds the CSR) and used on another (the
+/// event loop signs and decrypts). The blinder draws from Botan's
+/// system_rng(), not from a caller's generator: Botan keeps a reference to
+/// that generator for the operation's whole life, and callers' generators
+/// are often thread_local.
 class private_key_ops {
 public:
     /// Shares ownership of `key`.
