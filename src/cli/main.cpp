@@ -7,6 +7,7 @@
 #include <botan/version.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,10 +21,29 @@ void print_line(std::FILE* to, const std::string& text)
     std::fprintf(to, "ascep: %s\n", text.c_str());
 }
 
+/// Sizes Botan's pool of locked memory (mlock'ed, MADV_DONTDUMP pages that
+/// hold the private key and BigInts of 16 to 512 bytes) for what the
+/// operation holds. Botan 2.19 reads BOTAN_MLOCK_POOL_SIZE (KiB) once, when
+/// it first allocates secure memory, and by default locks 512 KiB page by
+/// page: 128 pages, each an mmap, an mlock, an madvise and two guard-page
+/// mprotects, and the reverse at exit, ~1,150 system calls that cost a
+/// one-shot run more CPU than its RSA work. One enrollment holds at most 9
+/// pages of it (RSA-2048 or 4096, measured), so a one-shot operation gets 16;
+/// `fleet` holds many keys at once and keeps Botan's default. A value the
+/// user set wins. Must run before anything allocates secure memory; nothing
+/// before main does (ascep has no static Botan objects).
+void size_locked_pool(int argc, char** argv)
+{
+    if (argc >= 2 && std::string_view(argv[1]) == "fleet")
+        return;
+    ::setenv("BOTAN_MLOCK_POOL_SIZE", "64", 0);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    size_locked_pool(argc, argv);
     const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
     if (argc == 2) {
         const std::string_view a = argv[1];

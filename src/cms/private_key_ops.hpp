@@ -3,8 +3,10 @@
 // inverse, ~1.5 ms at 2048 bits) for every PK_Signer and PK_Decryptor, and an
 // enrollment needs four of them for the same key: the CSR, the self-signed
 // certificate, the pkiMessage signature and the reply's key transport. Here
-// all of them go through one Botan "Raw" signer (m^d mod n, blinded, with
-// Botan's own consistency check); the PKCS#1 paddings are done around it.
+// all of them go through one private operation (m^d mod n, blinded, checked
+// with the public exponent), made on first use; the PKCS#1 paddings are done
+// around it. By default it runs on the caller's thread: Botan 2.19's own
+// operation starts a thread pool in every process that signs (rsa_threads).
 #pragma once
 
 #include "asn1/algorithms.hpp"
@@ -23,6 +25,20 @@
 
 namespace ascep::cms {
 
+/// Where an RSA private operation runs.
+enum class rsa_threads {
+    /// On the calling thread (rsa_crt in private_key_ops.cpp): no thread is
+    /// ever started for it. For processes that sign a few times, one after
+    /// the other: every one-shot operation of the command line.
+    caller,
+    /// Botan's own operation, which hands one CRT half of each operation to
+    /// Botan's global thread pool (started on first use): for processes that
+    /// sign in bulk, where the halves in parallel keep latency down and the
+    /// operation's set-up reuses what the loaded key precomputed (the fleet,
+    /// the test CA).
+    botan_pool,
+};
+
 /// Thread-safe: one mutex serialises the operation, so the object may be made
 /// on one thread (a fleet worker builds the CSR) and used on another (the
 /// event loop signs and decrypts). The blinder draws from Botan's
@@ -32,9 +48,11 @@ namespace ascep::cms {
 class private_key_ops {
 public:
     /// Shares ownership of `key`.
-    explicit private_key_ops(std::shared_ptr<const Botan::Private_Key> key);
+    explicit private_key_ops(std::shared_ptr<const Botan::Private_Key> key, rsa_threads where = rsa_threads::caller);
     /// Borrows `key`, which must outlive this object.
-    explicit private_key_ops(const Botan::Private_Key& key);
+    explicit private_key_ops(const Botan::Private_Key& key, rsa_threads where = rsa_threads::caller);
+
+    ~private_key_ops();
 
     private_key_ops(const private_key_ops&) = delete;
     private_key_ops& operator=(const private_key_ops&) = delete;
@@ -56,18 +74,22 @@ public:
     boost::system::result<Botan::secure_vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> ciphertext,
                                                                       const std::string& eme) const;
 
-    /// How many Botan private operations this object has made: 0 before the
-    /// first use, then 1 for good. Tests count it.
+    /// How many private operations (blinders) this object has made: 0 before
+    /// the first use, then 1 for good. Tests count it.
     unsigned operations_made() const;
 
 private:
+    class rsa_crt;
+
     /// x^d mod n as big-endian bytes of the modulus' length; throws Botan's
     /// exceptions (x >= n, consistency check). Locks.
     Botan::secure_vector<std::uint8_t> private_op(std::span<const std::uint8_t> x) const;
 
     std::shared_ptr<const Botan::Private_Key> key_;
+    rsa_threads where_;
     mutable std::mutex mutex_;
-    mutable std::unique_ptr<Botan::PK_Signer> raw_;
+    mutable std::unique_ptr<rsa_crt> rsa_;                // caller
+    mutable std::unique_ptr<Botan::PK_Signer> botan_raw_; // botan_pool
     mutable unsigned made_ = 0;
 };
 

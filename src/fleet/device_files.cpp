@@ -118,7 +118,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     if (reuse_csr) {
         if (auto old = load_csr(paths.csr); old && scep::csr_is_for(old->summary, *m.key)) {
             m.csr = std::move(old->der);
-            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key);
+            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
             return m;
         }
     }
@@ -143,7 +143,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
         return m;
     }
     try {
-        auto ops = std::make_shared<const cms::private_key_ops>(m.key);
+        auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
         auto csr = scep::make_csr(*ops, fields);
         if (auto e = io::write_file_atomic(paths.csr, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !e.empty()) {
             m.error = e;

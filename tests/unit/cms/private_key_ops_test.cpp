@@ -132,3 +132,25 @@ TEST_CASE("private_key_ops: made on one thread, used from two")
     CHECK(ok_b);
     CHECK(ops.operations_made() == 1);
 }
+
+TEST_CASE("private_key_ops on the caller's thread and on Botan's pool give the same results")
+{
+    const auto key = test::cached_key(0);
+    const cms::private_key_ops caller(key, cms::rsa_threads::caller);
+    const cms::private_key_ops pool(key, cms::rsa_threads::botan_pool);
+    for (int i = 0; i < 8; ++i) {
+        const auto m = test::rng().random_vec(static_cast<std::size_t>(1 + 37 * i));
+        CHECK(caller.sign(m, asn1::digest_algorithm::sha256).value() ==
+              pool.sign(m, asn1::digest_algorithm::sha256).value());
+    }
+    // Key transport of a key whose block is close to n: the top byte is 00 02.
+    for (int i = 0; i < 8; ++i) {
+        const auto content_key = test::rng().random_vec(32);
+        Botan::PK_Encryptor_EME enc(*key, test::rng(), "EME-PKCS1-v1_5");
+        const auto wrapped = enc.encrypt(content_key, test::rng());
+        CHECK(caller.decrypt(wrapped, "EME-PKCS1-v1_5").value() == content_key);
+        CHECK(pool.decrypt(wrapped, "EME-PKCS1-v1_5").value() == content_key);
+    }
+    CHECK(caller.operations_made() == 1);
+    CHECK(pool.operations_made() == 1);
+}
