@@ -183,7 +183,9 @@ std::vector<std::string> roles_in_order(const std::vector<Botan::X509_Certificat
 struct hierarchy {
     std::map<std::string, Botan::X509_Certificate> by_role;
 
-    explicit hierarchy(const std::vector<Botan::X509_Certificate>& chain)
+    std::vector<Botan::X509_Certificate> served;
+
+    explicit hierarchy(const std::vector<Botan::X509_Certificate>& chain) : served(chain)
     {
         const auto roles = roles_in_order(chain);
         for (std::size_t i = 0; i < chain.size(); ++i)
@@ -195,14 +197,15 @@ struct hierarchy {
     const Botan::X509_Certificate& root() const { return by_role.at("root"); }
     const Botan::X509_Certificate& issuing() const { return by_role.at("CA"); }
 
-    /// The roles a client must pick: chosen here, by role, because the
-    /// client's own choice from such a chain is not what is under test.
+    /// The roles the client picks from the served chain (scep::select_ca_roles),
+    /// checked against what the test CA says each certificate is.
     scep::ca_roles roles() const
     {
-        const auto ra_sign = by_role.find("RA-sign");
+        auto roles = scep::select_ca_roles(served).value();
+        CHECK(roles.ca == issuing());
         const auto ra_enc = by_role.find("RA-enc");
-        return {issuing(), ra_enc == by_role.end() ? issuing() : ra_enc->second,
-                {ra_sign == by_role.end() ? issuing() : ra_sign->second}};
+        CHECK(roles.encryption == (ra_enc == by_role.end() ? issuing() : ra_enc->second));
+        return roles;
     }
 };
 

@@ -71,9 +71,12 @@ TEST_CASE("at most R started per second", "[engine][limiter]")
         asio::co_spawn(ioc, worker(lim, i, milliseconds(0), peak, order, starts), asio::detached);
     run_all(ioc);
     REQUIRE(starts.size() == 6);
+    // The limiter hands out slots 50 ms apart; a worker may see its slot
+    // late on a loaded machine, so two consecutive starts can be closer
+    // than 50 ms, but start i never comes before slot i (a little slack
+    // for the first start, which is itself observed after its slot).
     for (std::size_t i = 1; i < starts.size(); ++i)
-        CHECK(starts[i] - starts[i - 1] >= milliseconds(45));
-    CHECK(starts.back() - starts.front() >= milliseconds(240));
+        CHECK(starts[i] - starts[0] >= milliseconds(50 * static_cast<int>(i) - 10));
 }
 
 TEST_CASE("close() fails queued and later acquires; a cancelled waiter leaves the queue", "[engine][limiter]")
