@@ -1,0 +1,317 @@
+// One device of a fleet run, from its key to its certificate: the
+// journal records it leaves behind, its retries and backoff, and where a
+// PENDING device is parked until its next poll.
+#include "fleet/fleet_run.hpp"
+
+#include "ascep/enroll.hpp"
+#include "engine/prepare_with_key_ops.hpp"
+#include "fleet/device_files.hpp"
+#include "fleet/offload.hpp"
+#include "io/durable_file.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <botan/hex.h>
+
+#include <algorithm>
+
+namespace ascep::fleet::detail {
+
+void fleet_run::record(journal_record r)
+{
+    // In order, off the loop: one strand of the disk pool does every append.
+    // Records that arrive while it syncs wait in unsynced_ and go out
+    // together, with one fdatasync (group commit): with many requests in
+    // flight a slow disk does not become the fleet's pace.
+    const std::lock_guard<std::mutex> lock(journal_mutex_);
+    unsynced_.push_back(std::move(r));
+    if (flush_posted_)
+        return;
+    flush_posted_ = true;
+    asio::post(journal_strand_, [this] { flush_journal(); });
+}
+
+void fleet_run::flush_journal()
+{
+    std::vector<journal_record> batch;
+    {
+        const std::lock_guard<std::mutex> lock(journal_mutex_);
+        batch.swap(unsynced_);
+        flush_posted_ = false;
+    }
+    if (auto e = journal_->append(batch)) {
+        const std::lock_guard<std::mutex> lock(journal_mutex_);
+        if (journal_error_.empty())
+            journal_error_ = *e;
+    }
+}
+
+void fleet_run::finish_device(const device& d, std::string_view status, const std::string& tid,
+                              const std::string& detail, unsigned messages, unsigned retries,
+                              clock::time_point started)
+{
+    const auto duration = ms_since(started);
+    progress_.event({d.id, status, tid, detail, messages, duration});
+    if (!settings_.report_file.empty())
+        report_.push_back({d.id, std::string(status), tid, detail, messages, retries, duration});
+}
+
+void fleet_run::interrupted(const device& d, const std::string& tid, unsigned messages)
+{
+    ++progress_.counts.interrupted;
+    progress_.event({d.id, "interrupted", tid, {}, messages, -1});
+}
+
+asio::awaitable<bool> fleet_run::backoff(device_slot& slot, unsigned step)
+{
+    // Exponential with full jitter (half to all of the step), so that a
+    // fleet knocked back by one outage does not come back in lockstep.
+    const auto base = settings_.backoff_base.count() << std::min(step, 20u);
+    const auto capped = std::min<std::int64_t>(base, settings_.backoff_cap.count());
+    std::uniform_int_distribution<std::int64_t> pick(capped / 2, std::max<std::int64_t>(capped, 1));
+    asio::steady_timer timer(ioc_, std::chrono::milliseconds(pick(jitter_)));
+    slot.waiting = true;
+    ++progress_.counts.waiting;
+    const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    slot.waiting = false;
+    --progress_.counts.waiting;
+    co_return !ec && !stopping_;
+}
+
+void fleet_run::fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st)
+{
+    ++progress_.counts.failed;
+    record({d.id, device_state::failed, tid, why, st.messages, unix_ms()});
+    finish_device(d, "failed", tid, why, st.messages, st.retries, st.started);
+}
+
+asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
+{
+    // A cancelled wait must not make every later co_await throw: the device
+    // still has to write down where it stopped.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    device_progress st;
+    st.started = clock::now();
+    st.transient_left = settings_.retries;
+    st.failures_left = settings_.retry_failures;
+    const auto& replayed = journal_->replayed();
+    const auto found = replayed.find(d.id);
+    const journal_record* prior = found == replayed.end() ? nullptr : &found->second;
+    auto& counts = progress_.counts;
+
+    auto look_for_cert = [paths = paths_for(settings_.out_dir, d.id)] { return issued_certificate(paths); };
+    const auto issued_before = co_await async_offload(disk_, std::move(look_for_cert));
+    if (issued_before) {
+        ++counts.issued;
+        ++counts.already;
+        const auto serial = Botan::hex_encode(issued_before->serial_number());
+        if (prior == nullptr || prior->state != device_state::issued)
+            record({d.id, device_state::issued, prior ? prior->transaction_id : "", serial, 0, unix_ms()});
+        finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, st.started);
+        co_return;
+    }
+    if (prior != nullptr && prior->state == device_state::failed && !settings_.retry_failed) {
+        ++counts.failed;
+        finish_device(d, "failed", prior->transaction_id,
+                      prior->detail + " (in an earlier run; --retry-failed tries again)", 0, 0, st.started);
+        co_return;
+    }
+    if (stopping_) {
+        interrupted(d, {}, 0);
+        co_return;
+    }
+    const bool resume = prior != nullptr && prior->state == device_state::pending;
+    const bool reuse_csr = prior != nullptr && prior->state != device_state::failed;
+    std::string tid = prior != nullptr ? prior->transaction_id : std::string();
+    co_await enroll_device(std::move(d), st, resume, reuse_csr, std::move(tid), {}, slot);
+}
+
+asio::awaitable<void> fleet_run::poll_device(parked_device p, device_slot& slot)
+{
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await enroll_device(std::move(p.row), p.progress, true, true, std::move(p.transaction_id),
+                           std::move(p.signer), slot);
+}
+
+asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, bool resume, bool reuse_csr,
+                                               std::string tid, std::vector<std::uint8_t> signer_der,
+                                               device_slot& slot)
+{
+    const auto paths = paths_for(settings_.out_dir, d.id);
+    auto& counts = progress_.counts;
+    // Between polls nothing of the device is held but its parked record, so
+    // the key and the request are read again. A key that vanished while its
+    // request is PENDING (in this run or an earlier one) must not be
+    // replaced by a new one: the CA would issue for the old.
+    const bool polling = !signer_der.empty();
+    // Queued key generations are skipped once a signal came: the run must
+    // not wait for a thousand RSA keys before it can stop.
+    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
+                          polling, pending_before = resume, stop = &stop_flag_] {
+        if (stop->load())
+            return device_material{};
+        if ((polling || pending_before) && d.key_file.empty() && !io::file_exists(paths.key)) {
+            device_material gone;
+            gone.error = paths.key + (polling ? " disappeared while the device waited to poll"
+                                              : " is missing, but an earlier run's request for it is PENDING at "
+                                                "the CA; a new key would not be what the CA issues");
+            return gone;
+        }
+        return prepare_material(d, paths, bits, challenge, reuse_csr);
+    };
+    const auto material = co_await async_offload(crypto_, std::move(make_material));
+    if (stopping_ && material.error.empty()) {
+        interrupted(d, tid, st.messages);
+        co_return;
+    }
+    if (!material.error.empty()) {
+        fail_device(d, tid, material.error, st);
+        co_return;
+    }
+
+    std::optional<Botan::X509_Certificate> signer;
+    if (polling) {
+        try {
+            signer.emplace(signer_der);
+        } catch (const std::exception&) {
+            // Ours, made in this run: cannot happen; a new one signs as well.
+        }
+        signer_der = {};
+    }
+    for (unsigned step = 0;; ++step) {
+        if (stopping_) {
+            interrupted(d, tid, st.messages);
+            co_return;
+        }
+        // The request lives only until the plan is made. Each call of the
+        // engine sends one message (max_poll_count 1): the fleet keeps the
+        // poll limits itself and parks the device between polls.
+        std::optional<ascep::enroll_plan> plan;
+        std::string why;
+        {
+            ascep::enroll_request req;
+            req.key = material.key;
+            req.csr = material.csr;
+            req.ca_certificates = ca_certs_;
+            req.encryption_cert = settings_.encryption_cert;
+            req.capabilities = caps_;
+            req.cipher = settings_.cipher;
+            req.digest = settings_.digest;
+            req.use_post = settings_.use_post;
+            req.self_signed = signer;
+            req.max_poll_count = 1;
+            req.resume = resume;
+            plan = engine::prepare_enrollment(req, material.key_ops, rng_, why);
+        }
+        if (!plan) {
+            fail_device(d, tid, why, st);
+            co_return;
+        }
+        if (!tid.empty() && resume && plan->transaction_id() != tid) {
+            fail_device(d, tid, "the key changed while the request was PENDING (transactionID " +
+                                    plan->transaction_id() + ")", st);
+            co_return;
+        }
+        signer = plan->signer_certificate();
+        tid = plan->transaction_id();
+        if (!resume)
+            record({d.id, device_state::requested, tid, {}, st.messages, unix_ms()});
+        if (!st.first_sent)
+            st.first_sent = clock::now();
+
+        const auto r = co_await ascep::async_enroll(*client_, *plan, rng_);
+        st.messages += r.messages_sent;
+        st.request_messages += r.messages_sent;
+        plan.reset();
+
+        switch (r.status) {
+        case ascep::enroll_status::issued: {
+            std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_chain_ : r.chain;
+            auto write = [&paths, cert = *r.certificate, chain = std::move(chain)] {
+                return write_issued(paths, cert, chain);
+            };
+            const auto error = co_await async_offload(disk_, std::move(write));
+            if (!error.empty()) {
+                fail_device(d, tid, "issued, but " + error, st);
+                co_return;
+            }
+            const auto serial = Botan::hex_encode(r.certificate->serial_number());
+            ++counts.issued;
+            ++counts.issued_now;
+            record({d.id, device_state::issued, tid, serial, st.messages, unix_ms()});
+            finish_device(d, "issued", tid, serial, st.messages, st.retries, st.started);
+            co_return;
+        }
+        case ascep::enroll_status::pending: {
+            resume = true;
+            if (!st.told_pending) {
+                // From now on a re-run polls (CertPoll) instead of asking again.
+                st.told_pending = true;
+                record({d.id, device_state::pending, tid, {}, 0, unix_ms()});
+                progress_.event({d.id, "pending", tid, {}, 0, -1});
+            }
+            if (stopping_) {
+                interrupted(d, tid, st.messages);
+                co_return;
+            }
+            const auto now = clock::now();
+            const auto wait = next_poll_in(st, settings_.poll_interval, settings_.max_poll_time,
+                                           settings_.max_poll_count, now);
+            if (!wait) {
+                ++counts.pending;
+                record({d.id, device_state::pending, tid, "still PENDING at the poll limits", st.messages, unix_ms()});
+                finish_device(d, "pending", tid, "still PENDING at the poll limits", st.messages, st.retries,
+                              st.started);
+                co_return;
+            }
+            parked_.park(now + *wait, {std::move(d), std::move(tid), signer->BER_encode(), st});
+            ++counts.waiting;
+            wake_.cancel(); // the dispatcher may have to wake earlier now
+            co_return;
+        }
+        case ascep::enroll_status::rejected: {
+            std::string reason = "the CA answered FAILURE";
+            if (r.fail_info)
+                reason += ": failInfo " + r.fail_info_name;
+            if (r.fail_info_text)
+                reason += " (" + *r.fail_info_text + ")";
+            if (st.failures_left > 0) {
+                --st.failures_left;
+                ++st.retries;
+                progress_.event({d.id, "retry", tid, reason, st.messages, -1});
+                if (!co_await backoff(slot, step)) {
+                    interrupted(d, tid, st.messages);
+                    co_return;
+                }
+                resume = false; // a fresh PKCSReq, with its own poll limits
+                st.request_messages = 0;
+                st.first_sent.reset();
+                continue;
+            }
+            fail_device(d, tid, reason, st);
+            co_return;
+        }
+        case ascep::enroll_status::error:
+            if (stopping_) {
+                interrupted(d, tid, st.messages);
+                co_return;
+            }
+            if (r.transient && st.transient_left > 0) {
+                --st.transient_left;
+                ++st.retries;
+                progress_.event({d.id, "retry", tid, r.error->text, st.messages, -1});
+                if (!co_await backoff(slot, step)) {
+                    interrupted(d, tid, st.messages);
+                    co_return;
+                }
+                continue;
+            }
+            fail_device(d, tid, r.error->text, st);
+            co_return;
+        }
+    }
+}
+
+} // namespace ascep::fleet::detail

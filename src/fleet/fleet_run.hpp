@@ -1,0 +1,117 @@
+// The fleet run's private state, shared by the files that implement it:
+// runner.cpp (set-up, dispatch, signals, the end of the run) and
+// device_enrollment.cpp (one device from its key to its certificate).
+#pragma once
+
+#include "fleet/journal.hpp"
+#include "fleet/manifest.hpp"
+#include "fleet/poll_queue.hpp"
+#include "fleet/progress.hpp"
+#include "fleet/report.hpp"
+#include "fleet/runner.hpp"
+#include "fleet/settings.hpp"
+
+#include "ascep/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <botan/auto_rng.h>
+#include <botan/x509cert.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace ascep::fleet::detail {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+std::int64_t unix_ms();
+std::int64_t ms_since(clock::time_point t);
+
+/// One device being worked on: its cancellation (SIGINT ends its waits) and
+/// whether it is now waiting out a backoff rather than talking. A device
+/// waiting to poll has no slot: it is parked in the poll_queue.
+struct device_slot {
+    asio::cancellation_signal cancel;
+    bool waiting = false;
+};
+
+class fleet_run {
+public:
+    explicit fleet_run(const fleet_settings& s);
+    ~fleet_run();
+
+    fleet_outcome run();
+
+private:
+    std::optional<setup_failure> check_inputs();
+    asio::awaitable<std::optional<setup_failure>> async_setup();
+    asio::awaitable<void> dispatch();
+    std::list<device_slot>::iterator new_slot();
+    void launch(std::list<device_slot>::iterator slot, asio::awaitable<void> task);
+    asio::awaitable<void> start_device(device d, device_slot& slot);
+    asio::awaitable<void> poll_device(parked_device p, device_slot& slot);
+    asio::awaitable<void> enroll_device(device d, device_progress st, bool resume, bool reuse_csr, std::string tid,
+                                        std::vector<std::uint8_t> signer_der, device_slot& slot);
+    void fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st);
+    asio::awaitable<void> tick();
+    asio::awaitable<bool> backoff(device_slot& slot, unsigned step);
+    void on_signal(const boost::system::error_code& ec, int signo);
+    void stop_waiting(bool everyone);
+    void maybe_finish();
+    void record(journal_record r);
+    void flush_journal();
+    void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
+                       unsigned messages, unsigned retries, clock::time_point started);
+    void interrupted(const device& d, const std::string& tid, unsigned messages);
+
+    const fleet_settings& settings_;
+    asio::io_context ioc_;
+    asio::thread_pool crypto_;
+    asio::thread_pool disk_;
+    asio::strand<asio::thread_pool::executor_type> journal_strand_;
+    asio::steady_timer wake_;
+    asio::steady_timer ticker_;
+    asio::steady_timer grace_;
+    asio::signal_set signals_;
+    progress progress_;
+    std::mt19937_64 jitter_;
+    Botan::AutoSeeded_RNG rng_; // the loop's; worker threads have their own
+
+    std::optional<journal> journal_;
+    std::optional<ascep::client> client_;
+    std::vector<Botan::X509_Certificate> ca_certs_;
+    std::vector<Botan::X509_Certificate> ca_chain_; // issuing CA up to the root: chain.pem when a reply names none
+    std::vector<std::string> caps_;
+
+    std::list<device_slot> slots_;
+    std::size_t active_ = 0;      // devices with a slot: being worked on
+    const std::size_t window_;    // at most this many at once
+    poll_queue parked_;           // PENDING, waiting to poll
+    bool dispatch_done_ = false;
+    bool stopping_ = false;
+    std::atomic<bool> stop_flag_{false}; // stopping_, for the worker threads
+    bool finished_ = false;
+    int signals_seen_ = 0;
+
+    std::mutex journal_mutex_; // guards the three below: the loop and the journal strand share them
+    std::vector<journal_record> unsynced_;
+    bool flush_posted_ = false;
+    std::string journal_error_;
+    std::vector<report_entry> report_;
+};
+
+} // namespace ascep::fleet::detail
