@@ -123,7 +123,7 @@ identity make_ra(const identity& ca, std::size_t key_bits, const std::string& co
 }
 
 Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_summary& csr,
-                                          const Botan::BigInt& serial, unsigned validity_days,
+                                          const Botan::BigInt& serial, std::chrono::seconds validity,
                                           clock::time_point now, Botan::RandomNumberGenerator& rng)
 {
     Botan::Extensions ext;
@@ -138,7 +138,7 @@ Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_su
     }
     const std::unique_ptr<Botan::Public_Key> subject_key(Botan::X509::load_key(csr.subject_public_key_info));
     return sign_cert(&ca, *ca.key, *subject_key, csr.subject, serial, now - std::chrono::minutes(5),
-                     now + validity_days * day, std::move(ext), rng);
+                     now + validity, std::move(ext), rng);
 }
 
 Botan::X509_CRL make_crl(const identity& ca, const std::optional<Botan::X509_CRL>& previous,

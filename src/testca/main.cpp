@@ -1,6 +1,7 @@
 // ascep-testca: a SCEP test CA for tests and CI pipelines (docs/testca.md,
 // ascep-testca(1)). `serve` (the default) runs the server; the other commands
 // change the state directory of a running or stopped server.
+#include "io/duration.hpp"
 #include "testca/server.hpp"
 #include "testca/service.hpp"
 #include "testca/state_store.hpp"
@@ -28,7 +29,7 @@ using namespace ascep::testca;
 const char* const usage_text =
     "usage: ascep-testca [serve] --dir STATE [--listen 127.0.0.1:PORT] [--challenge PW] [--pending N]\n"
     "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
-    "                    [--caps LIST] [--key-bits N] [--validity DAYS]\n"
+    "                    [--caps LIST] [--key-bits N] [--validity DURATION]\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -136,7 +137,13 @@ int serve(const arguments& a)
     opts.rules.reject = a.has("--reject");
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
-    opts.validity_days = to_unsigned("--validity", a.value("--validity").value_or("365"), 1, 36500);
+    if (const auto text = a.value("--validity")) {
+        // A bare number stays days, as the option always read it.
+        const auto validity = ascep::io::parse_duration(*text, 'd');
+        if (!validity || validity->count() <= 0)
+            throw usage_error("--validity must be " + ascep::io::duration_syntax('d') + ", not '" + *text + "'");
+        opts.validity = *validity;
+    }
     if (const auto order = a.value("--chain-order")) {
         const auto parsed = parse_chain_order(*order);
         if (!parsed)

@@ -57,8 +57,11 @@ decision decide_request(const policy& p, const request_facts& facts, transaction
 {
     if (p.reject)
         return refuse("rejected by policy (--reject)");
-    if (facts.type == scep::message_type::renewal_req && !facts.renewal_problem.empty())
-        return refuse(facts.renewal_problem);
+    // A request that claims an existing certificate must hold one: signed by
+    // a certificate of ours that is neither expired nor revoked.
+    const bool claims_certificate = facts.type == scep::message_type::renewal_req || !facts.signer_self_issued;
+    if (claims_certificate && !facts.renewal_problem.empty())
+        return refuse(facts.renewal_problem, scep::fail_info::bad_message_check);
 
     if (stored && !(stored->state == transaction_state::issued && facts.renews_stored)) {
         // The same transaction again: a client that lost our reply, or sscep

@@ -43,7 +43,13 @@ struct request_facts {
     /// Signed by a valid, unrevoked certificate this CA issued (renewal);
     /// such a request needs no challenge.
     bool signed_by_issued = false;
-    /// Why the signer is not acceptable for a RenewalReq; empty when it is.
+    /// The signer names itself as its issuer: the throwaway self-signed
+    /// certificate of a first enrollment, which proves nothing but the key.
+    bool signer_self_issued = true;
+    /// Why the signer is not a valid, unrevoked certificate this CA issued
+    /// (not issued here, expired, revoked); empty when it is. A RenewalReq,
+    /// and a PKCSReq signed by a certificate that is not self-issued, are
+    /// refused with badMessageCheck when it is set, as NDES and EJBCA do.
     std::string renewal_problem;
     /// The CSR's key is the key of the transaction's stored CSR.
     bool same_key_as_stored = true;

@@ -293,7 +293,7 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
     if (!csr)
         return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
     const auto serial = store_.allocate_serial();
-    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity_days, ex.now, rng_);
+    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity, ex.now, rng_);
     // The certificate before the record that points to it: after a crash the
     // record is still pending and the next poll issues again (a gap in the
     // serials, never a record without its certificate).
@@ -345,8 +345,8 @@ http_reply service::enroll(exchange& ex)
             problem = "renewal signer is not a certificate this CA issued";
     }
     facts.signed_by_issued = problem.empty();
-    if (h.type == scep::message_type::renewal_req)
-        facts.renewal_problem = problem;
+    facts.signer_self_issued = signer.issuer_dn() == signer.subject_dn();
+    facts.renewal_problem = problem;
     if (stored) {
         const auto stored_csr = scep::read_csr(stored->csr);
         facts.same_key_as_stored = stored_csr && stored_csr->subject_public_key_info == csr->subject_public_key_info;

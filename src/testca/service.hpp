@@ -29,7 +29,8 @@ std::vector<std::string> parse_caps_list(std::string_view list);
 struct service_options {
     policy rules;
     std::vector<std::string> caps = default_caps();
-    unsigned validity_days = 365;
+    /// --validity: lifetime of issued certificates.
+    std::chrono::seconds validity = std::chrono::hours(24 * 365);
     /// --chain-order: how GetCACert and GetNextCACert list a chain.
     chain_order order = chain_order::leaf_first;
 };

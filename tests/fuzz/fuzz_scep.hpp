@@ -95,7 +95,7 @@ public:
         testca::make_rollover_ca(store_, 1024, now, rng);
         issued_ = testca::issue_certificate(
             material.ca, scep::read_csr(client_csr(client_, testca_challenge, rng).BER_encode()).value(),
-            Botan::BigInt(issued_serial), 365, now, rng);
+            Botan::BigInt(issued_serial), std::chrono::hours(24 * 365), now, rng);
         store_.save_issued(issued_);
 
         testca::service_options opts;

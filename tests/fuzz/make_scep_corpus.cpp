@@ -76,7 +76,8 @@ struct world {
 
     Botan::X509_Certificate issued(std::uint32_t serial)
     {
-        return testca::issue_certificate(ca_id, scep::read_csr(csr.BER_encode()).value(), Botan::BigInt(serial), 365,
+        return testca::issue_certificate(ca_id, scep::read_csr(csr.BER_encode()).value(), Botan::BigInt(serial),
+                                         std::chrono::hours(24 * 365),
                                          fuzz::fixed_now(), rng);
     }
 };

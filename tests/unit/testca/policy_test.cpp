@@ -115,7 +115,42 @@ TEST_CASE("--reject refuses everything; a bad renewal signer is refused")
     renewal.renewal_problem = "renewal signer is revoked";
     const auto d = testca::decide_request(open, renewal, nullptr);
     CHECK(d.what == verdict::refuse);
+    CHECK(d.fail == scep::fail_info::bad_message_check);
     CHECK(d.reason == "renewal signer is revoked");
+}
+
+TEST_CASE("a PKCSReq signed by a certificate must be signed by a good one of ours; then no challenge is asked")
+{
+    testca::policy p;
+    p.challenge = "secret";
+
+    // Signed by a valid certificate this CA issued: no challenge needed.
+    auto renewal = facts("");
+    renewal.signer_self_issued = false;
+    renewal.signed_by_issued = true;
+    CHECK(testca::decide_request(p, renewal, nullptr).what == verdict::issue);
+    // ... and --pending applies to it as to any request.
+    p.pending_polls = 2;
+    CHECK(testca::decide_request(p, renewal, nullptr).what == verdict::pending);
+    p.pending_polls = 0;
+
+    // Signed by a revoked, expired or foreign certificate: badMessageCheck,
+    // even with the right challenge.
+    auto foreign = facts("secret");
+    foreign.signer_self_issued = false;
+    foreign.renewal_problem = "renewal signer was not issued by this CA";
+    const auto d = testca::decide_request(p, foreign, nullptr);
+    CHECK(d.what == verdict::refuse);
+    CHECK(d.fail == scep::fail_info::bad_message_check);
+    CHECK(d.reason == "renewal signer was not issued by this CA");
+
+    // The self-signed certificate of a first enrollment is not a claim: the
+    // challenge decides.
+    auto first = facts("secret");
+    first.renewal_problem = "renewal signer was not issued by this CA";
+    CHECK(testca::decide_request(p, first, nullptr).what == verdict::issue);
+    first.challenge = "guess";
+    CHECK(testca::decide_request(p, first, nullptr).fail == scep::fail_info::bad_request);
 }
 
 TEST_CASE("what a decision leaves in the store")

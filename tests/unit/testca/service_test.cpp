@@ -206,7 +206,7 @@ TEST_CASE_METHOD(hierarchy_fixture, "--intermediate: GetCACert serves the issuin
         start(true);
         const chain leaf_first{ca.ra_sign->cert, ca.ra_enc->cert, ca.ca.cert, *ca.root};
         CHECK(get_ca_cert() == leaf_first);
-        svc.emplace(testca::service_options{{}, testca::default_caps(), 365, testca::chain_order::root_first}, store,
+        svc.emplace(testca::service_options{{}, testca::default_caps(), std::chrono::hours(24 * 365), testca::chain_order::root_first}, store,
                     ca, test::rng());
         CHECK(get_ca_cert() == chain{*ca.root, ca.ca.cert, ca.ra_sign->cert, ca.ra_enc->cert});
         CHECK(svc->handle("GET", "/scep?operation=GetCACert", {}, now).log ==
@@ -532,7 +532,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
                          .value();
     const auto bad_rep = exchange(bad, *stranger.key, stranger.cert).value();
     CHECK(bad_rep.status == scep::pki_status::failure);
-    CHECK(bad_rep.header.fail_info == scep::fail_info::bad_request);
+    CHECK(bad_rep.header.fail_info == scep::fail_info::bad_message_check);
 
     // GetCert by serial, with the issued certificate as our identity.
     const auto id = cms::issuer_and_serial::of(first);
@@ -557,5 +557,45 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
                         .value();
     const auto refused = exchange(rq, *c.key, first).value();
     CHECK(refused.status == scep::pki_status::failure);
+    CHECK(refused.header.fail_info == scep::fail_info::bad_message_check);
     CHECK(refused.header.fail_info_text == std::optional<std::string>("renewal signer is revoked"));
+
+    // The same as a PKCSReq (a CA without Renewal in its caps gets that).
+    const auto pq = scep::make_request(scep::message_type::pkcs_req, third.csr.BER_encode(),
+                                       context(third, c.ops.get(), &first), test::rng())
+                        .value();
+    const auto refused_pkcs = exchange(pq, *c.key, first).value();
+    CHECK(refused_pkcs.status == scep::pki_status::failure);
+    CHECK(refused_pkcs.header.fail_info == scep::fail_info::bad_message_check);
+}
+
+TEST_CASE_METHOD(fixture, "a PKCSReq signed by an issued certificate needs no challenge; a foreign one is refused")
+{
+    testca::policy rules;
+    rules.challenge = "secret";
+    start(rules);
+    const client c(1, "secret");
+    const auto first = scep::issued_certificate(enroll(c), *c.key).value();
+
+    // A new key without a challenge, signed by the certificate: issued.
+    const client renewed(2, "");
+    const auto q = scep::make_request(scep::message_type::pkcs_req, renewed.csr.BER_encode(),
+                                      context(renewed, c.ops.get(), &first), test::rng())
+                       .value();
+    const auto rep = exchange(q, *c.key, first).value();
+    REQUIRE(rep.status == scep::pki_status::success);
+    CHECK(scep::issued_certificate(rep, *renewed.key).value().subject_public_key_bitstring() ==
+          renewed.key->public_key_bits());
+
+    // Signed by a certificate another CA issued: badMessageCheck, even with
+    // the right challenge in the request.
+    const auto other_ca = test::self_signed("Other CA", 4);
+    const client stranger(3, "secret");
+    const auto foreign = test::issue(other_ca, *stranger.key, "device-1");
+    const auto fq = scep::make_request(scep::message_type::pkcs_req, stranger.csr.BER_encode(),
+                                       context(stranger, nullptr, &foreign), test::rng())
+                        .value();
+    const auto refused = exchange(fq, *stranger.key, foreign).value();
+    CHECK(refused.status == scep::pki_status::failure);
+    CHECK(refused.header.fail_info == scep::fail_info::bad_message_check);
 }

@@ -99,7 +99,7 @@ TEST_CASE("issued certificates, identities and the CRL survive a new store objec
         testca::state_store store(dir.path());
         store.save_identity("ca", ca);
         serial = store.allocate_serial();
-        store.save_issued(testca::issue_certificate(ca, scep::read_csr(csr.BER_encode()).value(), serial, 30, now, test::rng()));
+        store.save_issued(testca::issue_certificate(ca, scep::read_csr(csr.BER_encode()).value(), serial, std::chrono::hours(24 * 30), now, test::rng()));
     }
     testca::state_store store(dir.path());
     const auto loaded = store.load_identity("ca");
