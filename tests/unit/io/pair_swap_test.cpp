@@ -1,0 +1,121 @@
+// The key/certificate swap of `ascep renew`: the pure decision for every
+// combination of files, and the file work from each step, on a temp dir.
+#include "io/pair_swap.hpp"
+
+#include "temp_dir.hpp"
+#include "text_files.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+using namespace ascep;
+using io::pair_step;
+
+namespace {
+
+io::pair_paths paths_in(const test::temp_dir& dir)
+{
+    return {dir.file("dev.key").string(), dir.file("dev.crt").string()};
+}
+
+io::pair_files files(bool key, bool cert, bool key_new, bool cert_new)
+{
+    return {key, cert, key_new, cert_new};
+}
+
+} // namespace
+
+TEST_CASE("next_step: every state the swap leaves has one next step; the rest is broken")
+{
+    const io::pair_paths p{"dev.key", "dev.crt"};
+    // The states of the sequence, in order.
+    CHECK(io::next_step(files(true, true, false, false), p).step == pair_step::idle);
+    CHECK(io::next_step(files(true, true, true, false), p).step == pair_step::request);
+    CHECK(io::next_step(files(true, true, true, true), p).step == pair_step::keep_previous);
+    CHECK(io::next_step(files(true, false, true, true), p).step == pair_step::install_key);
+    CHECK(io::next_step(files(true, false, false, true), p).step == pair_step::install_cert);
+
+    // Everything else: broken, with a line that names the files.
+    const auto no_cert = io::next_step(files(true, false, false, false), p);
+    CHECK(no_cert.step == pair_step::broken);
+    CHECK(no_cert.why == "the certificate dev.crt is missing");
+    CHECK(io::next_step(files(true, false, true, false), p).step == pair_step::broken);
+    const auto stray = io::next_step(files(true, true, false, true), p);
+    CHECK(stray.step == pair_step::broken);
+    CHECK(stray.why.find("dev.crt.new exists but dev.key.new does not") != std::string::npos);
+    for (int bits = 0; bits < 8; ++bits) {
+        const auto d = io::next_step(files(false, bits & 1, bits & 2, bits & 4), p);
+        CHECK(d.step == pair_step::broken);
+        CHECK(d.why == "the key dev.key is missing");
+    }
+}
+
+TEST_CASE("finish_swap from keep_previous installs the new pair and keeps the old one as .prev")
+{
+    test::temp_dir dir;
+    const auto p = paths_in(dir);
+    dir.write("dev.key", "old key");
+    REQUIRE(::chmod(p.key.c_str(), 0600) == 0);
+    dir.write("dev.crt", "old cert");
+    dir.write("dev.key.new", "new key");
+    dir.write("dev.crt.new", "new cert");
+    REQUIRE(io::next_step(io::look_at(p), p).step == pair_step::keep_previous);
+
+    REQUIRE(io::finish_swap(p, pair_step::keep_previous).empty());
+    CHECK(test::slurp(p.key) == "new key");
+    CHECK(test::slurp(p.cert) == "new cert");
+    CHECK(test::slurp(p.key_prev()) == "old key");
+    CHECK(test::slurp(p.cert_prev()) == "old cert");
+    struct stat st {};
+    REQUIRE(::stat(p.key_prev().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600); // the old key stays private
+    CHECK(io::next_step(io::look_at(p), p).step == pair_step::idle);
+}
+
+TEST_CASE("finish_swap resumes from the states a crash leaves")
+{
+    test::temp_dir dir;
+    const auto p = paths_in(dir);
+    SECTION("CERT removed: the key, then the certificate")
+    {
+        dir.write("dev.key", "old key");
+        dir.write("dev.key.new", "new key");
+        dir.write("dev.crt.new", "new cert");
+        REQUIRE(io::next_step(io::look_at(p), p).step == pair_step::install_key);
+        REQUIRE(io::finish_swap(p, pair_step::install_key).empty());
+    }
+    SECTION("KEY installed: the certificate")
+    {
+        dir.write("dev.key", "new key");
+        dir.write("dev.crt.new", "new cert");
+        REQUIRE(io::next_step(io::look_at(p), p).step == pair_step::install_cert);
+        REQUIRE(io::finish_swap(p, pair_step::install_cert).empty());
+    }
+    CHECK(test::slurp(p.key) == "new key");
+    CHECK(test::slurp(p.cert) == "new cert");
+    CHECK(io::next_step(io::look_at(p), p).step == pair_step::idle);
+}
+
+TEST_CASE("finish_swap reports a failed step with the path and leaves a recognisable state")
+{
+    test::temp_dir dir;
+    const auto p = paths_in(dir);
+    dir.write("dev.key", "old key");
+    dir.write("dev.crt", "old cert");
+    // No KEY.new: keep_previous and removing CERT happen, the install fails.
+    dir.write("dev.crt.new", "new cert");
+    const auto why = io::finish_swap(p, pair_step::keep_previous);
+    CHECK(why.find("cannot rename " + p.key_new()) != std::string::npos);
+    CHECK(io::finish_swap(p, pair_step::request) == "nothing to install");
+}
+
+TEST_CASE("crash_point does nothing unless ASCEP_TEST_CRASH_AT names the step")
+{
+    ::unsetenv("ASCEP_TEST_CRASH_AT");
+    io::crash_point("cert-written");
+    ::setenv("ASCEP_TEST_CRASH_AT", "another-step", 1);
+    io::crash_point("cert-written");
+    ::unsetenv("ASCEP_TEST_CRASH_AT");
+    SUCCEED("still running");
+}
