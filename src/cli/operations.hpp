@@ -15,6 +15,9 @@ int run_getnextca(session& s);
 int run_enroll(session& s);
 int run_getcert(session& s);
 int run_getcrl(session& s);
+/// renew: the new pair when -l is due (docs/renewal.md); exits as enroll,
+/// and 0 at once, contacting nothing, when it is not due.
+int run_renew(session& s);
 
 /// fleet: runs its own io_context and CA client (src/fleet); exits 0, 2, 3
 /// or 130 as fleet::run_fleet says, or with the setup failure's code.

@@ -3,6 +3,7 @@
 
 #include "cli/config_file.hpp"
 #include "cli/option_table.hpp"
+#include "io/duration.hpp"
 #include "scep/csr.hpp"
 
 #include <arpa/inet.h>
@@ -21,8 +22,11 @@ namespace {
 
 constexpr op_mask network_ops = bit(operation::getcaps) | bit(operation::getca) | bit(operation::getnextca)
                                 | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
-                                | bit(operation::fleet);
+                                | bit(operation::fleet) | bit(operation::renew);
 constexpr op_mask fleet_op = bit(operation::fleet);
+constexpr op_mask renew_op = bit(operation::renew);
+/// enroll and renew: one enrollment, its polling and its algorithms.
+constexpr op_mask enroll_ops = bit(operation::enroll) | renew_op;
 constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect);
 
 enum long_only_id : int {
@@ -50,6 +54,8 @@ enum long_only_id : int {
     id_jsonl,
     id_report,
     id_progress,
+    id_within,
+    id_reuse_key,
 };
 
 using reason = std::optional<std::string>;
@@ -223,7 +229,7 @@ const option_spec table[] = {
     {id_insecure, 0, "insecure", "", network_ops, "TLS: do NOT verify the https:// server (warns on every run)",
      ASCEP_FLAG(insecure)},
     {id_method, 0, "method", "GET|POST",
-     bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
+     enroll_ops | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
      "send PKIOperation by GET or POST, whatever GetCACaps says",
      [](options& o, std::string_view v) -> reason {
          if (v == "GET" || v == "get")
@@ -253,27 +259,29 @@ const option_spec table[] = {
      ASCEP_STRING(out)},
 
     // enroll, getcert, getcrl, inspect
-    {'k', 'k', "key", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
+    {'k', 'k', "key", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
                                   | bit(operation::inspect),
-     "private key file", ASCEP_STRING(key)},
+     "private key file (renew: the key of -l, replaced with the new one)", ASCEP_STRING(key)},
     {'r', 'r', "csr", "FILE", bit(operation::enroll), "certificate request (PKCS#10) file", ASCEP_STRING(csr)},
     {'K', 'K', "old-key", "FILE", bit(operation::enroll), "renewal: the key of the certificate given with -O",
      ASCEP_STRING(old_key)},
     {'O', 'O', "old-cert", "FILE", bit(operation::enroll), "renewal: sign the request with this existing certificate",
      ASCEP_STRING(old_cert)},
-    {'l', 'l', "local-cert", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
+    {'l', 'l', "local-cert", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
                                          | bit(operation::inspect),
-     "enroll: write the issued certificate to FILE; others: our certificate (for -k)", ASCEP_STRING(local_cert)},
-    {'e', 'e', "enc-cert", "FILE", bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
+     "enroll: write the issued certificate to FILE; renew: the certificate to renew and replace; others: our "
+     "certificate (for -k)",
+     ASCEP_STRING(local_cert)},
+    {'e', 'e', "enc-cert", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
      "encrypt to this certificate instead of the one chosen from -c",
      ASCEP_STRING(enc_cert)},
     {'L', 'L', "self-signed-out", "FILE", bit(operation::enroll), "write the self-signed certificate to FILE",
      ASCEP_STRING(self_signed_out)},
-    {'t', 't', "poll-interval", "SECS", bit(operation::enroll) | fleet_op, "poll every SECS seconds while PENDING (default 300)",
+    {'t', 't', "poll-interval", "SECS", enroll_ops | fleet_op, "poll every SECS seconds while PENDING (default 300)",
      [](options& o, std::string_view v) { return set_seconds(o.poll_interval, v, 1); }, ASCEP_OPTIONAL(poll_interval)},
-    {'T', 'T', "max-poll-time", "SECS", bit(operation::enroll) | fleet_op, "stop polling after SECS seconds (default 28800)",
+    {'T', 'T', "max-poll-time", "SECS", enroll_ops | fleet_op, "stop polling after SECS seconds (default 28800)",
      [](options& o, std::string_view v) { return set_seconds(o.max_poll_time, v, 0); }, ASCEP_OPTIONAL(max_poll_time)},
-    {'n', 'n', "max-poll-count", "N", bit(operation::enroll) | fleet_op, "stop polling after N polls (default 256)",
+    {'n', 'n', "max-poll-count", "N", enroll_ops | fleet_op, "stop polling after N polls (default 256)",
      [](options& o, std::string_view v) -> reason {
          std::uint64_t n = 0;
          if (auto r = parse_unsigned(v, 0, std::numeric_limits<std::uint32_t>::max(), n))
@@ -282,7 +290,8 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_OPTIONAL(max_poll_count)},
-    {'R', 'R', "resume", "", bit(operation::enroll), "resume an interrupted enrollment (poll, do not resend)",
+    {'R', 'R', "resume", "", enroll_ops,
+     "resume an interrupted enrollment (poll, do not resend); renew: poll for the key an earlier run left",
      ASCEP_FLAG(resume)},
     {'m', 'm', "write-request", "FILE", bit(operation::enroll), "write the PKCS#7 request to FILE and do not send it",
      ASCEP_STRING(request_out)},
@@ -310,7 +319,8 @@ const option_spec table[] = {
      "challenge password (same as the positional argument)", ASCEP_STRING(challenge)},
     {id_subject, 0, "subject", "DN", bit(operation::mkrequest), "subject, e.g. \"CN=gw1,O=Example\" (default CN=NAME)",
      set_subject, [](const options& o) { return !o.subject.empty(); }},
-    {id_bits, 0, "bits", "N", bit(operation::mkrequest) | fleet_op, "RSA key size (default 2048)",
+    {id_bits, 0, "bits", "N", bit(operation::mkrequest) | fleet_op | renew_op,
+     "RSA key size (default 2048; renew: the old key's size)",
      [](options& o, std::string_view v) -> reason {
          std::uint64_t n = 0;
          if (auto r = parse_unsigned(v, min_key_bits, max_key_bits, n))
@@ -373,6 +383,20 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_STRING_SET(progress)},
+
+    // renew
+    {id_within, 0, "within", "DURATION", renew_op,
+     "renew when the certificate expires within DURATION (30d, 12h, 90m; a bare number is days)",
+     [](options& o, std::string_view v) -> reason {
+         const auto d = io::parse_duration(v, 'd');
+         if (!d)
+             return quoted(v) + " is not " + io::duration_syntax('d');
+         o.renew_within = *d;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(renew_within)},
+    {id_reuse_key, 0, "reuse-key", "", renew_op, "renew with the same key instead of a new one",
+     ASCEP_FLAG(reuse_key)},
 
     {id_prefix, 0, "prefix", "PREFIX", bit(operation::mkrequest), "write PREFIX.key and PREFIX.csr (default local)",
      ASCEP_STRING(prefix)},
@@ -451,6 +475,7 @@ constexpr operation_name operation_names[] = {
     {operation::mkrequest, "mkrequest", "make a key and a certificate request"},
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
     {operation::fleet, "fleet", "enroll every device of a manifest, concurrently and resumably"},
+    {operation::renew, "renew", "renew -l with a new key when it expires within --within; swap the pair safely"},
 };
 
 void strip_leading_zeros(std::vector<std::uint8_t>& v)
@@ -632,7 +657,7 @@ result<options> parse_arguments(std::span<const char* const> argv)
 {
     if (argv.size() < 2 || argv[1] == nullptr)
         return usage_error("missing operation (getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, "
-                           "inspect, fleet)");
+                           "inspect, fleet, renew)");
     const std::string_view op_name = argv[1];
     auto op = parse_operation(op_name);
     if (!op)
@@ -798,6 +823,16 @@ result<void> finalize(options& o)
         if (o.key.empty() && !o.local_cert.empty())
             return usage_error(op + ": -l needs -k (the private key) to decrypt");
         break;
+    case operation::renew:
+        if (o.ca_cert.empty())
+            return missing("CA certificate (-c)");
+        if (o.key.empty())
+            return missing("private key (-k)");
+        if (o.local_cert.empty())
+            return missing("certificate to renew (-l)");
+        if (!o.renew_within)
+            return missing("renewal window (--within DURATION, e.g. 30d)");
+        break;
     case operation::fleet:
         if (o.manifest.empty())
             return missing("device manifest (--manifest)");
@@ -813,7 +848,7 @@ result<void> finalize(options& o)
         o.verbose = true;
     if ((o.op == operation::getca || o.op == operation::getnextca) && !o.fingerprint)
         o.fingerprint = asn1::digest_algorithm::md5;
-    if (o.op == operation::enroll || o.op == operation::fleet) {
+    if (o.op == operation::enroll || o.op == operation::fleet || o.op == operation::renew) {
         if (!o.poll_interval)
             o.poll_interval = default_poll_interval;
         if (!o.max_poll_time)

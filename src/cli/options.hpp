@@ -22,7 +22,7 @@
 
 namespace ascep::cli {
 
-enum class operation { getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet };
+enum class operation { getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet, renew };
 
 /// The name on the command line ("getca").
 std::string_view name_of(operation op) noexcept;
@@ -153,6 +153,11 @@ struct options {
     bool jsonl = false;                     ///< --jsonl
     std::string report_file;                ///< --report FILE
     std::string progress;                   ///< --progress auto|plain|none
+
+    // --- renew (also -k, -l, --bits) ---
+    /// --within DURATION: renew when -l expires within it (30d, 12h, 90m).
+    std::optional<std::chrono::seconds> renew_within;
+    bool reuse_key = false; ///< --reuse-key: keep -k instead of making a new key
 
     // --- inspect ---
     std::string input_file; ///< the positional FILE

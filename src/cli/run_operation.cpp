@@ -47,6 +47,7 @@ int run_operation(const options& opts)
     case operation::enroll: return run_enroll(s);
     case operation::getcert: return run_getcert(s);
     case operation::getcrl: return run_getcrl(s);
+    case operation::renew: return run_renew(s);
     default: return out.finish(failure{outcome::general_error, "unknown operation"});
     }
 }

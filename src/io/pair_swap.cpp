@@ -96,6 +96,11 @@ std::string copy_file_durable(const std::string& from, const std::string& to)
     return write_file_atomic(to, content, st.st_mode & 07777);
 }
 
+std::string abandon_new_key(const pair_paths& p)
+{
+    return remove_durable(p.key_new());
+}
+
 std::string finish_swap(const pair_paths& p, pair_step from)
 {
     std::string why;

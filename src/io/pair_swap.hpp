@@ -76,6 +76,10 @@ pair_files look_at(const pair_paths& p);
 /// the path); the files are then in a state next_step() recognises.
 std::string finish_swap(const pair_paths& p, pair_step from);
 
+/// Removes KEY.new durably: the CA refused its request, so the next run
+/// starts afresh (the old pair was never touched).
+std::string abandon_new_key(const pair_paths& p);
+
 /// Copies `from` to `to` atomically and durably, with `from`'s permission bits.
 std::string copy_file_durable(const std::string& from, const std::string& to);
 

@@ -1,0 +1,260 @@
+// renew: when the certificate -l expires within --within, a new key (or -k
+// again with --reuse-key), a request signed by the current pair (RenewalReq
+// when the CA lists Renewal, else PKCSReq), then -k and -l replaced as a
+// pair. The swap is io::pair_swap's: whatever the crash point, the files on
+// disk say how a re-run goes on, and no key sits beside a certificate that
+// is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
+#include "cli/enrollment.hpp"
+#include "cli/files.hpp"
+#include "cli/operations.hpp"
+#include "cli/session.hpp"
+#include "io/duration.hpp"
+#include "io/pair_swap.hpp"
+#include "scep/csr.hpp"
+
+#include <botan/hex.h>
+#include <botan/pkcs8.h>
+#include <botan/rsa.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace ascep::cli {
+namespace {
+
+using sys_clock = std::chrono::system_clock;
+
+std::string utc_text(sys_clock::time_point t)
+{
+    const std::time_t tt = sys_clock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/// "in 29d 23h", "2d 1h ago".
+std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
+{
+    const auto d = std::chrono::duration_cast<std::chrono::seconds>(t - now);
+    if (d.count() >= 0)
+        return "in " + io::describe_duration(d);
+    return io::describe_duration(-d) + " ago";
+}
+
+std::string serial_of(const Botan::X509_Certificate& cert)
+{
+    return Botan::hex_encode(cert.serial_number());
+}
+
+struct key_pair {
+    std::shared_ptr<Botan::Private_Key> key;
+    Botan::X509_Certificate cert;
+};
+
+/// A key and a certificate that must be for it.
+file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file)
+{
+    auto key = load_private_key(key_file);
+    if (!key)
+        return key.error();
+    auto cert = load_certificate(cert_file);
+    if (!cert)
+        return cert.error();
+    if (cert->subject_public_key_bitstring() != (*key)->public_key_bits())
+        return file_failure("the certificate " + cert_file + " is not for the key " + key_file);
+    return key_pair{std::move(*key), std::move(*cert)};
+}
+
+/// The request for the new key: the old certificate's subject and
+/// subjectAltNames, no challenge (the old pair's signature vouches for it).
+file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key, const Botan::X509_Certificate& old)
+{
+    scep::csr_fields f;
+    f.subject = old.subject_dn();
+    const auto& alt = old.subject_alt_name();
+    f.dns = alt.get_attribute("DNS");
+    f.email = alt.get_attribute("RFC822");
+    f.ip = alt.get_attribute("IP");
+    if (auto bad = scep::check_csr_fields(f))
+        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
+    return scep::make_csr(cms::private_key_ops(key), f);
+}
+
+/// renew's run: the paths, and what the --json object and the last lines say.
+class renewal {
+public:
+    explicit renewal(session& s) : s_(s), paths_{s.opts.key, s.opts.local_cert} {}
+
+    int run()
+    {
+        const auto decision = io::next_step(io::look_at(paths_), paths_);
+        switch (decision.step) {
+        case io::pair_step::broken:
+            return s_.out.finish(file_failure(decision.why + " (see docs/renewal.md)"));
+        case io::pair_step::idle:
+            return start();
+        case io::pair_step::request:
+            s_.out.info("resuming the renewal an earlier run started: the request for " + paths_.key_new());
+            return request(true);
+        case io::pair_step::keep_previous:
+        case io::pair_step::install_key:
+        case io::pair_step::install_cert:
+            s_.out.info("finishing the renewal an earlier run started: installing " + paths_.cert_new());
+            return install(decision.step);
+        }
+        return s_.out.finish(failure{outcome::general_error, "unknown renewal state"});
+    }
+
+private:
+    /// No renewal under way: is one due? If so, the new key first.
+    int start()
+    {
+        const auto& opts = s_.opts;
+        auto pair = load_pair(paths_.key, paths_.cert);
+        if (!pair)
+            return s_.out.finish(pair.error());
+        const auto now = sys_clock::now();
+        const auto not_after = pair->cert.not_after().to_std_timepoint();
+        const auto due_from = not_after - *opts.renew_within;
+        const bool due = now >= due_from;
+        auto& j = s_.out.json();
+        j["due"] = due;
+        j["renewed"] = false;
+        j["serial"] = serial_of(pair->cert);
+        j["not_after"] = utc_text(not_after);
+        j["renew_after"] = utc_text(due_from);
+        const std::string expiry = paths_.cert + " expires " + utc_text(not_after) + " (" +
+                                   relative_text(not_after, now) + ")";
+        if (!due) {
+            // Contacts nothing: a daily timer costs the CA nothing until it is time.
+            s_.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
+                        relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
+                        ")");
+            return s_.out.finish(0);
+        }
+        if (now > not_after)
+            s_.out.warn(paths_.cert + " has expired; the CA may refuse a request signed by it");
+
+        if (opts.reuse_key) {
+            s_.out.info(expiry + ": renewing with the same key");
+            if (auto why = io::copy_file_durable(paths_.key, paths_.key_new()); !why.empty())
+                return s_.out.finish(file_failure(why));
+        } else {
+            const bool rsa = pair->key->algo_name() == "RSA";
+            const auto bits = opts.key_bits.value_or(
+                rsa ? std::clamp<std::size_t>(pair->key->key_length(), min_key_bits, max_key_bits) : default_key_bits);
+            s_.out.info(expiry + ": renewing with a new " + std::to_string(bits) + "-bit RSA key");
+            const Botan::RSA_PrivateKey key(s_.rng, bits);
+            // Durable before the request goes out: a re-run sends it again
+            // with this key (the same transactionID), never with another.
+            if (auto w = write_text_atomic(paths_.key_new(), Botan::PKCS8::PEM_encode(key), 0600); !w)
+                return s_.out.finish(w.error());
+        }
+        io::crash_point("key-written");
+        return request(false);
+    }
+
+    /// KEY.new exists and CERT is the old certificate: ask for the new one.
+    int request(bool earlier_run)
+    {
+        const auto& opts = s_.opts;
+        auto old = load_pair(paths_.key, paths_.cert);
+        if (!old)
+            return s_.out.finish(old.error());
+        auto key = load_private_key(paths_.key_new());
+        if (!key)
+            return s_.out.finish(key.error());
+        auto& j = s_.out.json();
+        j["due"] = true;
+        j["renewed"] = false;
+        j["old_serial"] = serial_of(old->cert);
+        auto csr = renewal_csr(**key, old->cert);
+        if (!csr)
+            return s_.out.finish(csr.error());
+
+        ascep::enroll_request req;
+        req.key = *key;
+        req.csr = std::move(*csr);
+        req.old_key = old->key;
+        req.old_cert = old->cert;
+        // -R polls for the request an earlier run sent; without it the
+        // request goes again under the same transactionID, which a CA takes
+        // as a poll (RFC 8894 §3.3.3) and which also covers a request that
+        // never reached it.
+        req.resume = earlier_run && opts.resume;
+        if (auto filled = fill_ca_settings(s_, req, true); !filled)
+            return s_.out.finish(filled.error());
+        auto plan = plan_enrollment(s_, req);
+        if (!plan)
+            return s_.out.finish(plan.error());
+
+        const auto result = run_enrollment(s_, *plan);
+        if (result.status == ascep::enroll_status::rejected) {
+            // Refused: the old pair was never touched; the next run starts
+            // afresh instead of resending what the CA refused.
+            if (auto why = io::abandon_new_key(paths_); !why.empty())
+                s_.out.warn(why);
+        }
+        if (auto code = finish_unless_issued(s_, result))
+            return *code;
+        io::crash_point("issued");
+        if (auto w = write_text_atomic(paths_.cert_new(), result.certificate->PEM_encode()); !w)
+            return s_.out.finish(w.error());
+        io::crash_point("cert-written");
+        return install(io::pair_step::keep_previous);
+    }
+
+    /// CERT.new is issued: swap the pair from `step` on.
+    int install(io::pair_step step)
+    {
+        // What the new certificate must be for: KEY.new until it is installed.
+        const auto& key_file = step == io::pair_step::install_cert ? paths_.key : paths_.key_new();
+        auto fresh = load_pair(key_file, paths_.cert_new());
+        if (!fresh)
+            return s_.out.finish(fresh.error());
+        std::optional<Botan::X509_Certificate> previous;
+        if (step == io::pair_step::keep_previous) {
+            auto cert = load_certificate(paths_.cert);
+            if (!cert)
+                return s_.out.finish(cert.error());
+            previous = *cert;
+        } else if (file_exists(paths_.cert_prev())) {
+            if (auto cert = load_certificate(paths_.cert_prev()))
+                previous = *cert;
+        }
+        if (auto why = io::finish_swap(paths_, step); !why.empty())
+            return s_.out.finish(file_failure(why + "; run again to finish the renewal"));
+
+        const auto& cert = fresh->cert;
+        s_.out.info("certificate written as " + paths_.cert);
+        s_.out.info("private key written as " + paths_.key);
+        s_.out.info("previous pair kept as " + paths_.key_prev() + " and " + paths_.cert_prev());
+        auto& j = s_.out.json();
+        j["due"] = true;
+        j["renewed"] = true;
+        j["certificate"] = paths_.cert;
+        j["key"] = paths_.key;
+        j["previous_certificate"] = paths_.cert_prev();
+        j["previous_key"] = paths_.key_prev();
+        j["subject"] = cert.subject_dn().to_string();
+        j["serial"] = serial_of(cert);
+        if (previous)
+            j["old_serial"] = serial_of(*previous);
+        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        return s_.out.finish(0);
+    }
+
+    session& s_;
+    io::pair_paths paths_;
+};
+
+} // namespace
+
+int run_renew(session& s)
+{
+    return renewal(s).run();
+}
+
+} // namespace ascep::cli
