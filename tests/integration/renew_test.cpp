@@ -1,0 +1,280 @@
+// ascep renew against ascep-testca: not due (nothing contacted), due (a new
+// key, a new serial, the old pair kept), --reuse-key, a CA without Renewal,
+// a refused renewal, PENDING with -R, and a crash at every step of the swap
+// followed by a re-run. The pair on disk is checked after every run: the
+// certificate's public key must be the key's.
+#include "background_process.hpp"
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+#include "testca_process.hpp"
+#include "text_files.hpp"
+
+#include <botan/data_src.h>
+#include <botan/hex.h>
+#include <botan/pkcs8.h>
+#include <botan/x509cert.h>
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+using namespace ascep;
+
+namespace {
+
+constexpr int crash_exit = 86; // io::crash_exit_code
+
+/// The public key bits of a PEM key file and of a PEM certificate file.
+std::vector<std::uint8_t> key_bits_of(const std::filesystem::path& key)
+{
+    Botan::DataSource_Stream in(key.string());
+    const std::unique_ptr<Botan::Private_Key> k(Botan::PKCS8::load_key(in));
+    return k->public_key_bits();
+}
+
+std::vector<std::uint8_t> cert_key_bits_of(const std::filesystem::path& cert)
+{
+    return Botan::X509_Certificate(cert.string()).subject_public_key_bitstring();
+}
+
+std::string serial_of(const std::filesystem::path& cert)
+{
+    return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
+}
+
+/// One CA (1024-bit keys, short-lived certificates so that --within 3d is
+/// due at once) and devices enrolled from it.
+struct renew_fixture {
+    test::temp_dir dir;
+    test::testca_process ca;
+
+    explicit renew_fixture(std::vector<std::string> opts = {})
+        : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(opts)))
+    {
+        const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
+        INFO(r.output << r.errors);
+        REQUIRE(r.exit_code == 0);
+    }
+
+    static std::vector<std::string> with_defaults(std::vector<std::string> opts)
+    {
+        opts.insert(opts.end(), {"--challenge", "pw", "--key-bits", "1024", "--validity", "2d"});
+        return opts;
+    }
+
+    std::filesystem::path path(const std::string& name) const { return dir.file(name); }
+
+    static test::process_result ascep(std::vector<std::string> args, const std::string& crash_at = {})
+    {
+        args.insert(args.begin(), ASCEP_PATH);
+        if (!crash_at.empty())
+            args.insert(args.begin(), {"env", "ASCEP_TEST_CRASH_AT=" + crash_at});
+        return test::run_process(args);
+    }
+
+    /// A key and its first certificate, from a PKCSReq with the challenge.
+    void enroll(const std::string& name) const
+    {
+        REQUIRE(ascep({"mkrequest", "--prefix", path(name), "--bits", "1024", "-dns", name + ".example.test", "pw"})
+                    .exit_code == 0);
+        const auto r = ascep({"enroll", "-u", ca.url, "-c", path("ca.crt"), "-k", path(name + ".key"), "-r",
+                              path(name + ".csr"), "-l", path(name + ".crt")});
+        INFO(r.output << r.errors);
+        REQUIRE(r.exit_code == 0);
+    }
+
+    test::process_result renew(const std::string& name, std::vector<std::string> extra = {},
+                               const std::string& crash_at = {}, const std::string& url = {}) const
+    {
+        std::vector<std::string> args{"renew", "-u", url.empty() ? ca.url : url, "-c", path("ca.crt"), "-k",
+                                      path(name + ".key"), "-l", path(name + ".crt"), "--within", "3d", "--bits",
+                                      "1024", "-t", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return ascep(args, crash_at);
+    }
+
+    bool pair_matches(const std::string& name) const
+    {
+        return key_bits_of(path(name + ".key")) == cert_key_bits_of(path(name + ".crt"));
+    }
+
+    std::string log() const { return test::slurp(ca.log()); }
+};
+
+} // namespace
+
+TEST_CASE("not due: exit 0 at once with the date, and no request reaches anything")
+{
+    renew_fixture t;
+    t.enroll("dev");
+    const auto key = t.dir.read("dev.key");
+    const auto cert = t.dir.read("dev.crt");
+    const auto requests = test::count_of(t.log(), "\n");
+
+    // Nothing listens on this port: a renewal that tried would fail (95).
+    const auto closed = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/scep";
+    const auto r = t.renew("dev", {"--within", "1d"}, {}, closed);
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 0);
+    CHECK(test::count_of(r.output, "\n") == 1);
+    CHECK(r.output.find("dev.crt expires ") != std::string::npos);
+    CHECK(r.output.find("not due for renewal until ") != std::string::npos);
+    CHECK(r.output.find("--within 1d") != std::string::npos);
+    CHECK(t.dir.read("dev.key") == key);
+    CHECK(t.dir.read("dev.crt") == cert);
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.key.new")));
+
+    // Not due against the live CA either: its log has no new line.
+    const auto json = t.renew("dev", {"--within", "1d", "--json"});
+    CHECK(json.exit_code == 0);
+    CHECK(json.output.find("\"renewed\":false") != std::string::npos);
+    CHECK(json.output.find("\"due\":false") != std::string::npos);
+    CHECK(json.output.find("\"renew_after\":") != std::string::npos);
+    CHECK(test::count_of(t.log(), "\n") == requests);
+}
+
+TEST_CASE("due: RenewalReq with a new key, a new serial, the old pair kept as .prev; --reuse-key keeps the key")
+{
+    renew_fixture t;
+    t.enroll("dev");
+    const auto old_key = t.dir.read("dev.key");
+    const auto old_cert = t.dir.read("dev.crt");
+    const auto old_serial = serial_of(t.path("dev.crt"));
+
+    auto r = t.renew("dev", {"--json"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("\"renewed\":true") != std::string::npos);
+    CHECK(r.output.find("\"old_serial\":\"" + old_serial + "\"") != std::string::npos);
+    CHECK(r.output.find("\"serial\":\"" + serial_of(t.path("dev.crt")) + "\"") != std::string::npos);
+    CHECK(r.output.find("\"not_after\":") != std::string::npos);
+    CHECK(t.log().find("RenewalReq") != std::string::npos);
+    CHECK(t.pair_matches("dev"));
+    CHECK(t.dir.read("dev.key") != old_key);
+    CHECK(serial_of(t.path("dev.crt")) != old_serial);
+    CHECK(t.dir.read("dev.key.prev") == old_key);
+    CHECK(t.dir.read("dev.crt.prev") == old_cert);
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.key.new")));
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.crt.new")));
+    struct stat st {};
+    REQUIRE(::stat(t.path("dev.key").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    // --reuse-key: the same key, a new certificate for it.
+    const auto key = t.dir.read("dev.key");
+    const auto serial = serial_of(t.path("dev.crt"));
+    r = t.renew("dev", {"--reuse-key"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("renewing with the same key") != std::string::npos);
+    CHECK(t.dir.read("dev.key") == key);
+    CHECK(serial_of(t.path("dev.crt")) != serial);
+    CHECK(t.pair_matches("dev"));
+    CHECK(t.dir.read("dev.key.prev") == key);
+}
+
+TEST_CASE("a CA without Renewal gets a PKCSReq signed by the old certificate, without a challenge")
+{
+    renew_fixture t({"--caps", "POSTPKIOperation,SHA-256,AES"});
+    t.enroll("dev");
+    const auto old_serial = serial_of(t.path("dev.crt"));
+    const auto r = t.renew("dev");
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("sending certificate request (PKCSReq)") != std::string::npos);
+    CHECK(t.log().find("RenewalReq") == std::string::npos);
+    CHECK(t.pair_matches("dev"));
+    CHECK(serial_of(t.path("dev.crt")) != old_serial);
+}
+
+TEST_CASE("a refused renewal leaves the old pair untouched and exits as enroll does")
+{
+    renew_fixture t;
+    t.enroll("dev");
+    const auto key = t.dir.read("dev.key");
+    const auto cert = t.dir.read("dev.crt");
+    REQUIRE(t.ca.command({"revoke", "0x" + serial_of(t.path("dev.crt"))}).succeeded());
+
+    const auto r = t.renew("dev");
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 71); // badMessageCheck: a revoked signer
+    CHECK(r.errors.find("renewal signer is revoked") != std::string::npos);
+    CHECK(t.dir.read("dev.key") == key);
+    CHECK(t.dir.read("dev.crt") == cert);
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.key.new")));
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.crt.new")));
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.key.prev")));
+}
+
+TEST_CASE("PENDING: exit 3 with the new key kept; -R polls for it and installs it")
+{
+    renew_fixture t({"--pending", "3"});
+    // The first enrollment polls through the PENDING too.
+    REQUIRE(renew_fixture::ascep({"mkrequest", "--prefix", t.path("dev"), "--bits", "1024", "-dns", "dev", "pw"})
+                .exit_code == 0);
+    REQUIRE(renew_fixture::ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-r",
+                                  t.path("dev.csr"), "-l", t.path("dev.crt"), "-t", "1"})
+                .exit_code == 0);
+    const auto cert = t.dir.read("dev.crt");
+
+    auto r = t.renew("dev", {"-n", "1"});
+    INFO(r.output << r.errors);
+    CHECK(r.exit_code == 3);
+    REQUIRE(std::filesystem::exists(t.path("dev.key.new")));
+    const auto pending_key = t.dir.read("dev.key.new");
+    CHECK(t.dir.read("dev.crt") == cert);
+    CHECK(t.pair_matches("dev"));
+
+    r = t.renew("dev", {"-R"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.output.find("resuming the renewal") != std::string::npos);
+    CHECK(r.output.find("sending certificate request") == std::string::npos); // -R: CertPoll only
+    CHECK(t.dir.read("dev.key") == pending_key); // reused, never regenerated
+    CHECK(t.pair_matches("dev"));
+}
+
+TEST_CASE("a crash at each step of the swap leaves a matching pair, and a re-run completes the renewal")
+{
+    renew_fixture t;
+    const std::vector<std::string> steps{"key-written",   "issued",       "cert-written",
+                                         "previous-kept", "cert-removed", "key-installed"};
+    // One CA for all the steps; a device each.
+    for (const auto& step : steps) {
+        INFO("crash at " << step);
+        {
+            const std::string name = "dev-" + step;
+            t.enroll(name);
+            const auto old_key = t.dir.read(name + ".key");
+            const auto old_cert = t.dir.read(name + ".crt");
+            const auto old_serial = serial_of(t.path(name + ".crt"));
+
+            auto r = t.renew(name, {}, step);
+            INFO(r.output << r.errors);
+            REQUIRE(r.exit_code == crash_exit);
+            // The key on disk is always whole; the certificate beside it is
+            // for it, or (between removing the old certificate and installing
+            // the new one) absent: never another key's.
+            const bool cert_there = std::filesystem::exists(t.path(name + ".crt"));
+            if (cert_there)
+                CHECK(t.pair_matches(name));
+            else
+                CHECK((step == "cert-removed" || step == "key-installed"));
+            const auto key_to_install =
+                std::filesystem::exists(t.path(name + ".key.new")) ? t.dir.read(name + ".key.new") : t.dir.read(name + ".key");
+
+            r = t.renew(name);
+            INFO(r.output << r.errors);
+            REQUIRE(r.exit_code == 0);
+            CHECK(t.pair_matches(name));
+            CHECK(t.dir.read(name + ".key") == key_to_install); // the key written before the crash
+            CHECK(t.dir.read(name + ".key") != old_key);
+            CHECK(serial_of(t.path(name + ".crt")) != old_serial);
+            CHECK(t.dir.read(name + ".key.prev") == old_key);
+            CHECK(t.dir.read(name + ".crt.prev") == old_cert);
+            CHECK_FALSE(std::filesystem::exists(t.path(name + ".key.new")));
+            CHECK_FALSE(std::filesystem::exists(t.path(name + ".crt.new")));
+            if (step == "issued")
+                CHECK(t.log().find("(resent)") != std::string::npos); // the CA's certificate, not a second one
+        }
+    }
+}
