@@ -338,3 +338,41 @@ TEST_CASE("finalize: -d implies -v", "[cli][options]")
     CHECK(a->verbose);
     CHECK(a->debug);
 }
+
+TEST_CASE("renew: -k -l -c --within required; --within is a duration; renew's options only for renew", "[cli][options]")
+{
+    CHECK(parse_operation("renew") == operation::renew);
+    const std::vector<const char*> base{"renew", "-u", "http://ca/scep", "-c", "ca.crt", "-k", "dev.key", "-l",
+                                        "dev.crt"};
+    auto with = [&](std::vector<const char*> extra) {
+        auto a = base;
+        a.insert(a.end(), extra.begin(), extra.end());
+        std::vector<const char*> argv{"ascep"};
+        argv.insert(argv.end(), a.begin(), a.end());
+        auto o = parse_arguments(argv);
+        if (o) {
+            if (auto r = finalize(*o); !r)
+                return result<options>(r.error());
+        }
+        return o;
+    };
+    auto ok = with({"--within", "30d", "--reuse-key", "--bits", "3072", "-R", "-t", "5"});
+    REQUIRE(ok);
+    CHECK(ok->renew_within == std::chrono::seconds(30 * 86400));
+    CHECK(ok->reuse_key);
+    CHECK(ok->key_bits == 3072u);
+    CHECK(ok->resume);
+    CHECK(ok->max_poll_count == default_max_poll_count); // defaults as for enroll
+    CHECK(with({"--within", "12h"})->renew_within == std::chrono::hours(12));
+    CHECK(with({"--within", "7"})->renew_within == std::chrono::hours(7 * 24)); // a bare number is days
+    CHECK_FALSE(with({"--within", "30d"})->key_bits); // default: the old key's size
+
+    CHECK_THAT(error_of(with({})), Contains("renew: missing renewal window (--within DURATION"));
+    CHECK_THAT(error_of(with({"--within", "soon"})),
+               Contains("--within: 'soon' is not a duration such as 30d, 12h, 90m or 1d12h"));
+    CHECK_THAT(error_of(full({"renew", "-u", "http://ca/scep", "-c", "ca.crt", "-k", "k", "--within", "1d"})),
+               Contains("missing certificate to renew (-l)"));
+    CHECK_THAT(error_of(with({"--within", "1d", "-r", "dev.csr"})), Contains("option -r is not valid for renew"));
+    CHECK_THAT(error_of(full({"enroll", "--reuse-key"})), Contains("option --reuse-key is not valid for enroll"));
+    CHECK_THAT(error_of(full({"enroll", "--within", "1d"})), Contains("option --within is not valid for enroll"));
+}
