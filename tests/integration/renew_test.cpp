@@ -170,6 +170,39 @@ TEST_CASE("due: RenewalReq with a new key, a new serial, the old pair kept as .p
     CHECK(serial_of(t.path("dev.crt")) != serial);
     CHECK(t.pair_matches("dev"));
     CHECK(t.dir.read("dev.key.prev") == key);
+
+    // As the systemd unit runs it: everything but --within from an sscep
+    // config file.
+    const auto conf = t.dir.write("dev.conf", "URL " + t.ca.url + "\nCACertFile " + t.path("ca.crt").string() +
+                                                  "\nPrivateKeyFile " + t.path("dev.key").string() +
+                                                  "\nLocalCertFile " + t.path("dev.crt").string() + "\n");
+    const auto before = serial_of(t.path("dev.crt"));
+    r = renew_fixture::ascep({"renew", "-f", conf.string(), "--within", "3d", "--bits", "1024"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(serial_of(t.path("dev.crt")) != before);
+    CHECK(t.pair_matches("dev"));
+}
+
+TEST_CASE("ascep-testca --validity takes a duration and refuses other text")
+{
+    test::temp_dir dir;
+    test::testca_process ca(ASCEP_TESTCA_PATH, dir, {"--key-bits", "1024", "--validity", "10m"});
+    const auto r = ca.serve_expecting_exit({"--validity", "soon"});
+    CHECK(r.exit_code == 64);
+    CHECK(r.errors.find("--validity must be a duration such as 30d") != std::string::npos);
+    // 10m: a certificate that a --within of an hour finds due at once.
+    const auto got = renew_fixture::ascep({"getca", "-u", ca.url, "-c", dir.file("ca.crt").string()});
+    REQUIRE(got.exit_code == 0);
+    REQUIRE(renew_fixture::ascep({"mkrequest", "--prefix", dir.file("dev").string(), "--bits", "1024", "-dns", "dev"})
+                .exit_code == 0);
+    REQUIRE(renew_fixture::ascep({"enroll", "-u", ca.url, "-c", dir.file("ca.crt").string(), "-k",
+                                  dir.file("dev.key").string(), "-r", dir.file("dev.csr").string(), "-l",
+                                  dir.file("dev.crt").string()})
+                .exit_code == 0);
+    const Botan::X509_Certificate cert(dir.file("dev.crt").string());
+    const auto life = cert.not_after().to_std_timepoint() - cert.not_before().to_std_timepoint();
+    CHECK(life == std::chrono::minutes(15)); // 5 minutes back for clock skew, 10 ahead
 }
 
 TEST_CASE("a CA without Renewal gets a PKCSReq signed by the old certificate, without a challenge")
