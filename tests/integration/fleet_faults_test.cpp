@@ -213,7 +213,10 @@ TEST_CASE("fleet: a full disk stops the run with exit 75; after space is freed t
     CHECK(certs > 0);
     CHECK(certs < 200);
     CHECK(started - keys <= 1);
-    CHECK(started < certs + 20);
+    // Stopped at once: a run that went on would start every device (a
+    // directory and a key attempt each); at most the window of devices
+    // worked on at once (68 here) was started.
+    CHECK(started < 100);
 
     ns.run({"mount", "-o", "remount,size=8m", "tmpfs", out.string()});
     const auto second = test::run_process(ns.in_it(args));
