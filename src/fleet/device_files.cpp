@@ -87,7 +87,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
                                  const std::string& default_challenge, bool reuse_csr)
 {
     device_material m;
-    if (auto e = io::make_directory_durable(paths.dir); !e.empty()) {
+    if (auto e = io::make_directory_durable(paths.dir, 0700, &m.write_error); !e.empty()) {
         m.error = e;
         return m;
     }
@@ -103,7 +103,9 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
             m.error = std::string("key generation failed: ") + e.what();
             return m;
         }
-        if (auto e = io::write_file_atomic(paths.key, Botan::PKCS8::PEM_encode(*m.key), 0600); !e.empty()) {
+        if (auto e = io::write_file_atomic(paths.key, Botan::PKCS8::PEM_encode(*m.key), 0600,
+                                           io::directory_sync::now, &m.write_error);
+            !e.empty()) {
             m.error = e;
             m.key.reset();
             return m;
@@ -145,7 +147,9 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     try {
         auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
         auto csr = scep::make_csr(*ops, fields);
-        if (auto e = io::write_file_atomic(paths.csr, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !e.empty()) {
+        if (auto e = io::write_file_atomic(paths.csr, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
+                                           io::directory_sync::now, &m.write_error);
+            !e.empty()) {
             m.error = e;
             m.key.reset();
             return m;
@@ -183,15 +187,15 @@ std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& pa
 }
 
 std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,
-                         const std::vector<Botan::X509_Certificate>& chain)
+                         const std::vector<Botan::X509_Certificate>& chain, std::error_code& code)
 {
     std::string pem;
     for (const auto& c : chain)
         pem += c.PEM_encode();
     // One directory sync for both: chain.pem matters only once cert.pem is there.
-    if (auto e = io::write_file_atomic(paths.chain, pem, 0644, io::directory_sync::with_next_file); !e.empty())
+    if (auto e = io::write_file_atomic(paths.chain, pem, 0644, io::directory_sync::with_next_file, &code); !e.empty())
         return e;
-    return io::write_file_atomic(paths.cert, cert.PEM_encode());
+    return io::write_file_atomic(paths.cert, cert.PEM_encode(), 0644, io::directory_sync::now, &code);
 }
 
 } // namespace ascep::fleet

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace ascep::fleet {
@@ -40,6 +41,10 @@ struct device_material {
     std::vector<std::uint8_t> csr; ///< DER
     bool generated_key = false;
     std::string error; ///< set when the material could not be had; then nothing else is
+    /// The errno of a failed write into DIR/<id> (make the directory, write
+    /// key.pem or csr.pem): io::is_local_fault tells a full or read-only
+    /// disk, which stops the run, from a problem of this device.
+    std::error_code write_error;
 };
 
 /// The key: the manifest's key file, else DIR/<id>/key.pem, else a fresh
@@ -54,8 +59,8 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
 std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& paths);
 
 /// Writes chain.pem, then cert.pem (cert.pem last: its presence means done).
-/// Returns why it failed, or an empty string.
+/// Returns why it failed, or an empty string; `code` gets the errno.
 std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,
-                         const std::vector<Botan::X509_Certificate>& chain);
+                         const std::vector<Botan::X509_Certificate>& chain, std::error_code& code);
 
 } // namespace ascep::fleet

@@ -30,6 +30,7 @@ const char* const usage_text =
     "usage: ascep-testca [serve] --dir STATE [--listen 127.0.0.1:PORT] [--challenge PW] [--pending N]\n"
     "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
     "                    [--caps LIST] [--key-bits N] [--validity DURATION]\n"
+    "                    [--crash-after-issue N]  (testing aid: exit 86 after the N-th issuance, before replying)\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -57,7 +58,8 @@ struct arguments {
 arguments parse_arguments(int argc, char** argv)
 {
     static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge",  "--pending",
-                                                        "--caps",     "--key-bits", "--validity",   "--chain-order"};
+                                                        "--caps",     "--key-bits", "--validity",   "--chain-order",
+                                                        "--crash-after-issue"};
     static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--intermediate", "--help", "-h"};
     arguments a;
     int i = 1;
@@ -144,6 +146,8 @@ int serve(const arguments& a)
             throw usage_error("--validity must be " + ascep::io::duration_syntax('d') + ", not '" + *text + "'");
         opts.validity = *validity;
     }
+    opts.crash_after_issue =
+        to_unsigned("--crash-after-issue", a.value("--crash-after-issue").value_or("0"), 0, 1000000000);
     if (const auto order = a.value("--chain-order")) {
         const auto parsed = parse_chain_order(*order);
         if (!parsed)
