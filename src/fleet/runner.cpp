@@ -106,11 +106,32 @@ std::optional<setup_failure> fleet_run::check_inputs()
     journal_ = journal::open(settings_.out_dir, why);
     if (!journal_)
         return setup_failure{setup_failure::kind::file, {}, why};
+    if (auto bad = compact_journal(check.devices))
+        return bad;
 
     auto c = ascep::make_client(ioc_.get_executor(), settings_.client, why);
     if (!c)
         return setup_failure{setup_failure::kind::usage, {}, why};
     client_.emplace(std::move(*c));
+    return std::nullopt;
+}
+
+std::optional<setup_failure> fleet_run::compact_journal(std::uint64_t devices)
+{
+    // Devices the journal knows but the manifest no longer lists keep their
+    // line too: count them, or every run would rewrite the file for nothing.
+    devices = std::max<std::uint64_t>(devices, journal_->replayed().size());
+    const auto before = journal_->records();
+    if (before <= journal::compaction_ratio * devices)
+        return std::nullopt;
+    if (auto e = journal_->compact()) {
+        if (journal_->broken()) // the rename happened, its durability is unknown
+            return setup_failure{setup_failure::kind::file, {}, *e};
+        progress_.message("warning: the journal was not compacted (" + *e + "); going on with it as it is");
+    } else if (settings_.verbose) {
+        progress_.message("journal compacted from " + std::to_string(before) + " to " +
+                          std::to_string(journal_->records()) + " records");
+    }
     return std::nullopt;
 }
 
