@@ -10,7 +10,7 @@ std::size_t key_cache::estimate(const cached_key& entry)
     if (entry.key_ops)
         if (const auto* rsa = dynamic_cast<const Botan::RSA_PublicKey*>(&entry.key_ops->key()))
             modulus = rsa->get_n().bytes();
-    return 48 * modulus + entry.csr.size() + 256;
+    return 5 * 1024 + 32 * modulus + entry.csr.size();
 }
 
 std::optional<cached_key> key_cache::take(const std::string& id)

@@ -31,9 +31,9 @@ struct cached_key {
 /// Not thread-safe: the fleet's event loop alone uses it.
 class key_cache {
 public:
-    /// 144 MiB of estimated bytes: 10,000 RSA-2048 devices (about 10.5 KiB
-    /// each measured, 13 KiB estimated) fit, and with the rest of a 10,000
-    /// device run (31 MiB) stay under the 200 MB the fleet is allowed.
+    /// 144 MiB of estimated bytes: 10,000 RSA-2048 devices (about 11 KiB
+    /// each measured, 14 KB estimated) fit, and with the rest of a 10,000
+    /// device run (about 30 MiB) stay under the 200 MB the fleet is allowed.
     static constexpr std::size_t default_budget = 144u << 20;
 
     explicit key_cache(std::size_t budget_bytes = default_budget) : budget_(budget_bytes) {}
@@ -49,9 +49,11 @@ public:
     std::size_t bytes() const { return bytes_; }
 
     /// Estimated bytes an entry holds: Botan's RSA key (n, d, p, q, the CRT
-    /// values, Montgomery parameters) and its blinded private operation
-    /// come to about 42 times the modulus length (measured at 2048 bits);
-    /// 48 times, plus the request and the bookkeeping.
+    /// values, Montgomery parameters) with its blinded private operation,
+    /// and the request. Measured: 7.5 KiB at 1024 bits (tools/bench/
+    /// pending_10k, request included), 10.5 KiB at 2048 (key and operation
+    /// alone); estimated above both: 5 KiB + 32 x the modulus length + the
+    /// request (9.7 KB and 14 KB).
     static std::size_t estimate(const cached_key& entry);
 
 private:

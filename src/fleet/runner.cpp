@@ -243,7 +243,12 @@ asio::awaitable<void> fleet_run::dispatch()
         if (stopping_ || (!more && active_ == 0 && parked_.empty()))
             break;
         // Woken by the next due poll, a device leaving its slot, or a signal.
-        wake_.expires_at(parked_.next_due().value_or(asio::steady_timer::time_point::max()));
+        // With every slot taken a due poll cannot start anyway: wait for a
+        // slot alone. (Waiting for a poll already due would return at once,
+        // and the loop spun: two timerfd_settime calls a turn, most of the
+        // fleet's CPU when the CA is slower than the poll interval.)
+        const auto never = asio::steady_timer::time_point::max();
+        wake_.expires_at(active_ < window_ ? parked_.next_due().value_or(never) : never);
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     // Stopped: the parked devices stay PENDING at the CA; a re-run polls them.
