@@ -119,9 +119,8 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
     st.started = clock::now();
     st.transient_left = settings_.retries;
     st.failures_left = settings_.retry_failures;
-    const auto& replayed = journal_->replayed();
-    const auto found = replayed.find(d.id);
-    const journal_record* prior = found == replayed.end() ? nullptr : &found->second;
+    const auto found = journal_->replayed().find(d.id);
+    const journal_record* prior = found ? &*found : nullptr;
     auto& counts = progress_.counts;
 
     auto look_for_cert = [paths = paths_for(settings_.out_dir, d.id)] { return issued_certificate(paths); };
@@ -174,8 +173,14 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
     const bool polling = !signer_der.empty();
     // Queued key generations are skipped once a signal came: the run must
     // not wait for a thousand RSA keys before it can stop.
+    // A device polled again in this run usually finds its loaded key, its
+    // private operation and its request in key_cache_: no file is read and
+    // no key decoded (the check that key.pem still exists stays).
+    std::optional<cached_key> cached;
+    if (polling)
+        cached = key_cache_.take(d.id);
     auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
-                          polling, pending_before = resume, stop = &stop_flag_] {
+                          polling, pending_before = resume, stop = &stop_flag_, cached = std::move(cached)] {
         if (stop->load())
             return device_material{};
         if ((polling || pending_before) && d.key_file.empty() && !io::file_exists(paths.key)) {
@@ -185,6 +190,12 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                                                 "the CA; a new key would not be what the CA issues");
             return gone;
         }
+        if (cached) {
+            device_material m;
+            m.key_ops = cached->key_ops;
+            m.csr = cached->csr;
+            return m;
+        }
         auto m = prepare_material(d, paths, bits, challenge, reuse_csr);
         // A full disk stops the next key on this pool from being made at
         // once, before the loop hears of it: no key is made for nothing.
@@ -193,7 +204,9 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         return m;
     };
     const auto material = co_await async_offload(crypto_, std::move(make_material));
-    if (material.error.empty() && (stopping_ || !material.key)) {
+    // No key and no error: the stop flag skipped the work (a signal, a full disk).
+    const bool skipped = material.error.empty() && !material.key && !material.key_ops;
+    if (skipped || (stopping_ && material.error.empty())) {
         interrupted(d, tid, st.messages);
         co_return;
     }
@@ -226,7 +239,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         std::string why;
         {
             ascep::enroll_request req;
-            req.key = material.key;
+            req.key = material.key_ops ? material.key_ops->shared_key() : material.key;
             req.csr = material.csr;
             req.ca_certificates = ca_certs_;
             req.encryption_cert = settings_.encryption_cert;
@@ -316,6 +329,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                               st.started);
                 co_return;
             }
+            key_cache_.put(d.id, {material.key_ops, material.csr});
             parked_.park(now + *wait, {std::move(d), std::move(tid), signer->BER_encode(), st});
             ++counts.waiting;
             wake_.cancel(); // the dispatcher may have to wake earlier now

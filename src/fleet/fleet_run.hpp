@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fleet/journal.hpp"
+#include "fleet/key_cache.hpp"
 #include "fleet/manifest.hpp"
 #include "fleet/poll_queue.hpp"
 #include "fleet/progress.hpp"
@@ -59,6 +60,7 @@ public:
 
 private:
     std::optional<setup_failure> check_inputs();
+    std::optional<setup_failure> compact_journal(std::uint64_t devices);
     asio::awaitable<std::optional<setup_failure>> async_setup();
     asio::awaitable<void> dispatch();
     std::list<device_slot>::iterator new_slot();
@@ -111,6 +113,7 @@ private:
     std::size_t active_ = 0;      // devices with a slot: being worked on
     const std::size_t window_;    // at most this many at once
     poll_queue parked_;           // PENDING, waiting to poll
+    key_cache key_cache_;         // their keys, private operations and requests, within a budget
     bool dispatch_done_ = false;
     bool stopping_ = false;
     std::atomic<bool> stop_flag_{false}; // stopping_, for the worker threads

@@ -1,7 +1,10 @@
 #include "fleet/journal.hpp"
 
+#include "fleet/journal_files.hpp"
+
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -18,13 +21,11 @@ namespace ascep::fleet {
 namespace {
 
 namespace json = boost::json;
+using detail::compacting_path;
+using detail::errno_text;
 
 constexpr std::array<std::string_view, 4> state_names{"requested", "pending", "issued", "failed"};
 
-std::string errno_text(const std::string& what, const std::string& path)
-{
-    return what + " " + path + ": " + std::strerror(errno);
-}
 
 // Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629:
 // no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
@@ -267,6 +268,7 @@ std::optional<journal> journal::open(const std::string& dir, std::string& error)
         return std::nullopt;
     }
 
+    j.dir_ = dir;
     j.path_ = dir + "/journal.jsonl";
     j.fd_ = ::open(j.path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (j.fd_ < 0) {
@@ -274,19 +276,49 @@ std::optional<journal> journal::open(const std::string& dir, std::string& error)
         return std::nullopt;
     }
 
+    // A compaction killed before its rename left its temp file: the journal
+    // itself is the old one, complete. (We hold the lock: no run is writing it.)
+    ::unlink(compacting_path(j.path_).c_str());
+    if (!replay_file(j.fd_, j.path_, j.replayed_, j.size_, j.records_, error))
+        return std::nullopt;
+    j.replayed_lines_ = j.records_;
+    struct stat st{};
+    if (::fstat(j.fd_, &st) != 0) {
+        error = errno_text("cannot stat", j.path_);
+        return std::nullopt;
+    }
+    const auto offset = static_cast<std::uint64_t>(st.st_size);
+    // Bytes after the last newline are an append that never returned: its
+    // record was never promised to anyone, so it goes.
+    if (offset != j.size_) {
+        if (::ftruncate(j.fd_, static_cast<off_t>(j.size_)) != 0 || ::fdatasync(j.fd_) != 0) {
+            error = errno_text("cannot cut the torn last line of", j.path_);
+            return std::nullopt;
+        }
+    }
+    // The journal's directory entry must be as durable as its first record.
+    if (!detail::sync_directory(dir, error))
+        return std::nullopt;
+    return j;
+}
+
+bool journal::replay_file(int fd, const std::string& path, journal_replay& out, std::uint64_t& complete,
+                          std::uint64_t& lines, std::string& error)
+{
     // Streamed: a journal of a million devices is read in 64 KiB pieces.
     std::vector<char> buf(64 * 1024);
     std::string line;
     bool too_long = false;
-    std::size_t line_no = 0;
     std::uint64_t offset = 0;
+    complete = 0;
+    lines = 0;
     for (;;) {
-        const ssize_t n = ::read(j.fd_, buf.data(), buf.size());
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            error = errno_text("cannot read", j.path_);
-            return std::nullopt;
+            error = errno_text("cannot read", path);
+            return false;
         }
         if (n == 0)
             break;
@@ -302,41 +334,25 @@ std::optional<journal> journal::open(const std::string& dir, std::string& error)
                 line += piece;
             if (nl == std::string_view::npos)
                 continue;
-            ++line_no;
             std::string why = "longer than 64 KiB";
             std::optional<journal_record> r;
             if (!too_long)
                 r = parse_journal_line(line, why);
-            if (!r) {
-                error = "corrupt journal " + j.path_ + " line " + std::to_string(line_no) + ": " + why +
+            if (!r || lines >= std::numeric_limits<std::uint32_t>::max()) {
+                error = "corrupt journal " + path + " line " + std::to_string(lines + 1) + ": " +
+                        (r ? std::string("more than 2^32 lines") : why) +
                         " (not resuming from a journal that cannot be trusted; move it away to start over)";
-                return std::nullopt;
+                return false;
             }
-            auto id = r->id;
-            j.replayed_.insert_or_assign(std::move(id), std::move(*r));
-            j.size_ = offset;
+            out.apply(*r, static_cast<std::uint32_t>(lines));
+            ++lines;
+            complete = offset;
             line.clear();
             too_long = false;
         }
     }
-    // Bytes after the last newline are an append that never returned: its
-    // record was never promised to anyone, so it goes.
-    if (offset != j.size_) {
-        if (::ftruncate(j.fd_, static_cast<off_t>(j.size_)) != 0 || ::fdatasync(j.fd_) != 0) {
-            error = errno_text("cannot cut the torn last line of", j.path_);
-            return std::nullopt;
-        }
-    }
-    // The journal's directory entry must be as durable as its first record.
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || ::fsync(dir_fd) != 0) {
-        error = errno_text("cannot sync", dir);
-        if (dir_fd >= 0)
-            ::close(dir_fd);
-        return std::nullopt;
-    }
-    ::close(dir_fd);
-    return j;
+    out.seal();
+    return true;
 }
 
 std::optional<std::string> journal::append(const journal_record& r)
@@ -409,6 +425,7 @@ std::optional<std::string> journal::write_and_sync(const std::string& lines, std
         return broken_;
     }
     size_ += lines.size();
+    records_ += static_cast<std::uint64_t>(std::count(lines.begin(), lines.end(), '\n'));
     return std::nullopt;
 }
 
@@ -425,7 +442,10 @@ journal::journal(journal&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       lock_fd_(std::exchange(other.lock_fd_, -1)),
       path_(std::move(other.path_)),
+      dir_(std::move(other.dir_)),
       replayed_(std::move(other.replayed_)),
+      records_(other.records_),
+      replayed_lines_(other.replayed_lines_),
       mutex_(std::move(other.mutex_)),
       size_(other.size_),
       broken_(std::move(other.broken_)),
@@ -440,7 +460,10 @@ journal& journal::operator=(journal&& other) noexcept
         fd_ = std::exchange(other.fd_, -1);
         lock_fd_ = std::exchange(other.lock_fd_, -1);
         path_ = std::move(other.path_);
+        dir_ = std::move(other.dir_);
         replayed_ = std::move(other.replayed_);
+        records_ = other.records_;
+        replayed_lines_ = other.replayed_lines_;
         mutex_ = std::move(other.mutex_);
         size_ = other.size_;
         broken_ = std::move(other.broken_);

@@ -6,6 +6,9 @@
 // DIR/.lock, flock'ed for the journal's lifetime, keeps two runs off one DIR.
 #pragma once
 
+#include "fleet/journal_record.hpp"
+#include "fleet/journal_replay.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,24 +18,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <unordered_map>
 
 namespace ascep::fleet {
-
-enum class device_state { requested, pending, issued, failed };
-
-/// "requested", "pending", "issued", "failed": the names in the journal.
-std::string_view name(device_state s);
-
-struct journal_record {
-    std::string id;
-    device_state state = device_state::requested;
-    std::string transaction_id; ///< SCEP transactionID (hex), may be empty
-    std::string detail;         ///< failure reason, or serial number when issued
-    unsigned attempts = 0;      ///< messages sent so far for this device
-    std::int64_t time_ms = 0;   ///< unix time in milliseconds
-    friend bool operator==(const journal_record&, const journal_record&) = default;
-};
 
 /// Longest journal line accepted when reading, newline included.
 inline constexpr std::size_t max_journal_line = 64 * 1024;
@@ -63,9 +50,31 @@ public:
     /// ascep fleet run is using DIR (pid N)". nullopt + `error` on failure.
     static std::optional<journal> open(const std::string& dir, std::string& error);
 
+    /// A run compacts its journal at the start when it holds more than this
+    /// many times as many records as devices (issue 15).
+    static constexpr std::uint64_t compaction_ratio = 2;
+
     /// The last record of each device id seen in the existing journal (at
-    /// open); appends do not change it. Valid as long as the journal.
-    const std::unordered_map<std::string, journal_record>& replayed() const { return replayed_; }
+    /// open), packed (journal_replay: `detail` only for failed devices);
+    /// appends do not change it. Valid as long as the journal.
+    const journal_replay& replayed() const { return replayed_; }
+    /// Complete records (lines) in the file: those read at open, those
+    /// appended since, or after compact() one per device.
+    std::uint64_t records() const { return records_; }
+
+    /// Rewrites the file to the last line of each device, byte for byte
+    /// (fields and states this version does not know survive), in their
+    /// order, so that replaying it gives exactly what replayed() holds:
+    /// written to journal.jsonl.compacting, fsync'ed, replayed and compared
+    /// with replayed(), renamed over journal.jsonl, the directory fsync'ed.
+    /// A kill -9 at any point leaves the old journal or the new one, both
+    /// complete (a stale .compacting file is removed by the next open).
+    /// Call before the first append. On failure the old journal stays in
+    /// use and the reason is returned; the run can go on with it.
+    std::optional<std::string> compact();
+    /// An fdatasync or a compaction's rename failed: nothing appended now
+    /// can be promised to survive, so every append fails.
+    bool broken() const { return !broken_.empty(); }
 
     /// Appends one record and fdatasyncs: once it returns nullopt the record
     /// survives kill -9 and power loss. Thread-safe. On failure (ENOSPC,
@@ -97,7 +106,16 @@ private:
     int fd_ = -1;
     int lock_fd_ = -1;
     std::string path_;
-    std::unordered_map<std::string, journal_record> replayed_;
+    /// Replays the complete lines of `fd` (from offset 0) into `out`;
+    /// `complete` is where the last complete line ends, `lines` how many
+    /// there are. False + `error` (naming the line) on an undecodable line.
+    static bool replay_file(int fd, const std::string& path, journal_replay& out, std::uint64_t& complete,
+                            std::uint64_t& lines, std::string& error);
+
+    std::string dir_;
+    journal_replay replayed_;
+    std::uint64_t records_ = 0;
+    std::uint64_t replayed_lines_ = 0; ///< records_ at open (or after compact())
     // Behind a pointer so the journal can move; guards size_ and broken_.
     std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
     std::uint64_t size_ = 0; ///< bytes of complete lines: where a failed append is cut back to

@@ -112,11 +112,33 @@ std::optional<setup_failure> fleet_run::check_inputs()
     journal_ = journal::open(settings_.out_dir, why);
     if (!journal_)
         return setup_failure{setup_failure::kind::file, {}, why};
+    // This run's devices: a shard's journal holds only its own.
+    if (auto bad = compact_journal(check.shard_devices))
+        return bad;
 
     auto c = ascep::make_client(ioc_.get_executor(), settings_.client, why);
     if (!c)
         return setup_failure{setup_failure::kind::usage, {}, why};
     client_.emplace(std::move(*c));
+    return std::nullopt;
+}
+
+std::optional<setup_failure> fleet_run::compact_journal(std::uint64_t devices)
+{
+    // Devices the journal knows but the manifest no longer lists keep their
+    // line too: count them, or every run would rewrite the file for nothing.
+    devices = std::max<std::uint64_t>(devices, journal_->replayed().size());
+    const auto before = journal_->records();
+    if (before <= journal::compaction_ratio * devices)
+        return std::nullopt;
+    if (auto e = journal_->compact()) {
+        if (journal_->broken()) // the rename happened, its durability is unknown
+            return setup_failure{setup_failure::kind::file, {}, *e};
+        progress_.message("warning: the journal was not compacted (" + *e + "); going on with it as it is");
+    } else if (settings_.verbose) {
+        progress_.message("journal compacted from " + std::to_string(before) + " to " +
+                          std::to_string(journal_->records()) + " records");
+    }
     return std::nullopt;
 }
 
@@ -233,7 +255,12 @@ asio::awaitable<void> fleet_run::dispatch()
         if (stopping_ || (!more && active_ == 0 && parked_.empty()))
             break;
         // Woken by the next due poll, a device leaving its slot, or a signal.
-        wake_.expires_at(parked_.next_due().value_or(asio::steady_timer::time_point::max()));
+        // With every slot taken a due poll cannot start anyway: wait for a
+        // slot alone. (Waiting for a poll already due would return at once,
+        // and the loop spun: two timerfd_settime calls a turn, most of the
+        // fleet's CPU when the CA is slower than the poll interval.)
+        const auto never = asio::steady_timer::time_point::max();
+        wake_.expires_at(active_ < window_ ? parked_.next_due().value_or(never) : never);
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     // Stopped: the parked devices stay PENDING at the CA; a re-run polls them.

@@ -132,11 +132,4 @@ std::string finish_swap(const pair_paths& p, pair_step from)
     return "nothing to install";
 }
 
-void crash_point(std::string_view step)
-{
-    const char* at = std::getenv("ASCEP_TEST_CRASH_AT");
-    if (at != nullptr && step == at)
-        ::_exit(crash_exit_code);
-}
-
 } // namespace ascep::io

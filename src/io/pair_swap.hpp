@@ -17,7 +17,12 @@
 // Every step is durable (the file and its directory fsync'ed) before the
 // next begins. next_step() reads which files exist and names the step to
 // do next; the pure decision is unit-tested apart from the file work.
+// io::crash_point (ASCEP_TEST_CRASH_AT) marks each step for the crash
+// tests: key-written, issued, cert-written (in cli/renew_operation.cpp),
+// previous-kept, cert-removed, key-installed (here).
 #pragma once
+
+#include "io/crash_point.hpp"
 
 #include <string>
 #include <string_view>
@@ -82,13 +87,5 @@ std::string abandon_new_key(const pair_paths& p);
 
 /// Copies `from` to `to` atomically and durably, with `from`'s permission bits.
 std::string copy_file_durable(const std::string& from, const std::string& to);
-
-/// A test aid, the one place that reads ASCEP_TEST_CRASH_AT: when it names
-/// `step`, the process ends at once with _exit(crash_exit_code), as a
-/// kill -9 would leave it (nothing flushed, no destructors). Steps:
-/// key-written, issued, cert-written, previous-kept, cert-removed,
-/// key-installed.
-void crash_point(std::string_view step);
-inline constexpr int crash_exit_code = 86;
 
 } // namespace ascep::io

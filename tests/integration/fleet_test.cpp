@@ -196,6 +196,98 @@ TEST_CASE("fleet: 300 devices, PENDING twice each, killed -9 three times, resume
     CHECK(f.issued_at_ca() == 300);
 }
 
+namespace {
+
+/// The journal's lines, each with its newline.
+std::vector<std::string> journal_lines(const fs::path& journal)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(journal));
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line + "\n");
+    return lines;
+}
+
+std::string field_of(const std::string& line, const std::string& key)
+{
+    const auto at = line.find("\"" + key + "\":\"");
+    if (at == std::string::npos)
+        return {};
+    const auto from = at + key.size() + 4;
+    return line.substr(from, line.find('"', from) - from);
+}
+
+/// Runs `argv` with ASCEP_TEST_CRASH_AT=point (io/crash_point.hpp).
+int run_crashing_at(const std::vector<std::string>& argv, const char* point, const fs::path& log)
+{
+    ::setenv("ASCEP_TEST_CRASH_AT", point, 1);
+    const pid_t pid = spawn(argv, log);
+    ::unsetenv("ASCEP_TEST_CRASH_AT");
+    return wait_exit(pid);
+}
+
+} // namespace
+
+TEST_CASE("fleet: kill -9 during journal compaction, before and after the rename; the re-run resumes")
+{
+    // PENDING to the request and three polls, then issued.
+    fleet_fixture f({"--pending", "4"});
+    write_manifest(f.dir.file("devices.csv"), 4);
+    auto args = f.fleet_args("devices.csv", "out", {"-t", "1", "--bits", "1024", "--jsonl"});
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), ASCEP_PATH);
+    const auto journal = f.dir.file("out") / "journal.jsonl";
+
+    // The request and one poll: requested, pending, pending at the limit.
+    auto first = args;
+    first.insert(first.end(), {"-n", "2"});
+    const auto r1 = f.ascep(first);
+    INFO(r1.errors);
+    REQUIRE(r1.exit_code == 3);
+    const auto before = journal_lines(journal);
+    REQUIRE(before.size() == 12); // more than twice the 4 devices: the next run compacts
+    std::map<std::string, std::string> last_line;
+    std::vector<std::string> last_in_order;
+    for (const auto& line : before)
+        last_line[field_of(line, "id")] = line;
+    for (const auto& line : before)
+        if (last_line[field_of(line, "id")] == line)
+            last_in_order.push_back(line);
+    REQUIRE(last_in_order.size() == 4);
+    std::map<std::string, std::string> keys;
+    for (const auto& [id, line] : last_line) {
+        CHECK(field_of(line, "state") == "pending");
+        keys[id] = sha256_of(slurp(f.dir.file("out") / id / "key.pem"));
+    }
+
+    // Killed with the compacted copy written, the old journal in place.
+    CHECK(run_crashing_at(argv, "journal-compaction-before-rename", f.dir.file("crash1.log")) == 128 + SIGKILL);
+    CHECK(journal_lines(journal) == before);
+    // Killed right after the rename: the journal is the compacted one, each
+    // device's last line byte for byte, in the same order.
+    CHECK(run_crashing_at(argv, "journal-compaction-after-rename", f.dir.file("crash2.log")) == 128 + SIGKILL);
+    CHECK(journal_lines(journal) == last_in_order);
+    CHECK_FALSE(fs::exists(f.dir.file("out") / "journal.jsonl.compacting"));
+
+    // The re-run polls the same transactions to the end: no new request,
+    // no new key, one certificate per device.
+    const auto r = f.ascep(args);
+    INFO(r.errors);
+    CHECK(r.exit_code == 0);
+    f.check_issued("out", 4);
+    CHECK(f.issued_at_ca() == 4);
+    const auto after = journal_lines(journal);
+    REQUIRE(after.size() >= 8);
+    for (std::size_t i = 4; i < after.size(); ++i) {
+        INFO(after[i]);
+        CHECK(field_of(after[i], "state") != "requested");
+        CHECK(field_of(after[i], "transaction_id") == field_of(last_line[field_of(after[i], "id")], "transaction_id"));
+    }
+    CHECK(count_of(r.output, "\"event\":\"issued\"") == 4);
+    for (const auto& [id, hash] : keys)
+        CHECK(sha256_of(slurp(f.dir.file("out") / id / "key.pem")) == hash);
+}
+
 TEST_CASE("fleet: SIGINT stops polling, exits 130, and a re-run resumes")
 {
     fleet_fixture f({"--pending", "3"});

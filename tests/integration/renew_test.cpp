@@ -21,7 +21,7 @@ using namespace ascep;
 
 namespace {
 
-constexpr int crash_exit = 86; // io::crash_exit_code
+constexpr int crash_exit = 128 + 9; // io::crash_point SIGKILLs the process
 
 /// The public key bits of a PEM key file and of a PEM certificate file.
 std::vector<std::uint8_t> key_bits_of(const std::filesystem::path& key)

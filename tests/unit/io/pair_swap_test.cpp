@@ -109,13 +109,3 @@ TEST_CASE("finish_swap reports a failed step with the path and leaves a recognis
     CHECK(why.find("cannot rename " + p.key_new()) != std::string::npos);
     CHECK(io::finish_swap(p, pair_step::request) == "nothing to install");
 }
-
-TEST_CASE("crash_point does nothing unless ASCEP_TEST_CRASH_AT names the step")
-{
-    ::unsetenv("ASCEP_TEST_CRASH_AT");
-    io::crash_point("cert-written");
-    ::setenv("ASCEP_TEST_CRASH_AT", "another-step", 1);
-    io::crash_point("cert-written");
-    ::unsetenv("ASCEP_TEST_CRASH_AT");
-    SUCCEED("still running");
-}
