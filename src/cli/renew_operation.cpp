@@ -4,6 +4,7 @@
 // pair. The swap is io::pair_swap's: whatever the crash point, the files on
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
+#include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
 #include "cli/operations.hpp"
@@ -68,10 +69,15 @@ file_result<key_pair> load_pair(const std::string& key_file, const std::string& 
 }
 
 /// The request for the new key: the old certificate's subject and
-/// subjectAltNames, no challenge (the old pair's signature vouches for it).
-file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key, const Botan::X509_Certificate& old)
+/// subjectAltNames. The old pair's signature vouches for it, so the
+/// challenge is usually empty; a CA that wants one for renewals too (some
+/// NDES set-ups without Renewal in their caps) gets it from
+/// --challenge-file, ASCEP_CHALLENGE or --challenge.
+file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key, const Botan::X509_Certificate& old,
+                                                   const std::string& challenge)
 {
     scep::csr_fields f;
+    f.challenge = challenge;
     f.subject = old.subject_dn();
     const auto& alt = old.subject_alt_name();
     f.dns = alt.get_attribute("DNS");
@@ -89,6 +95,13 @@ public:
 
     int run()
     {
+        // Read before anything is written, due or not: a challenge file that
+        // is missing or wrong is a configuration error to hear of now, not
+        // on the day the certificate falls due (with KEY.new already made).
+        auto challenge = resolve_challenge(s_.opts, s_.out);
+        if (!challenge)
+            return s_.out.finish(challenge.error());
+        challenge_ = std::move(*challenge);
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -170,7 +183,7 @@ private:
         j["due"] = true;
         j["renewed"] = false;
         j["old_serial"] = serial_of(old->cert);
-        auto csr = renewal_csr(**key, old->cert);
+        auto csr = renewal_csr(**key, old->cert, challenge_);
         if (!csr)
             return s_.out.finish(csr.error());
 
@@ -248,6 +261,7 @@ private:
 
     session& s_;
     io::pair_paths paths_;
+    std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
 };
 
 } // namespace

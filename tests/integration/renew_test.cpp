@@ -311,3 +311,29 @@ TEST_CASE("a crash at each step of the swap leaves a matching pair, and a re-run
         }
     }
 }
+
+TEST_CASE("renew reads a challenge from --challenge-file before it writes anything")
+{
+    renew_fixture t;
+    t.enroll("dev");
+    const auto key = t.dir.read("dev.key");
+
+    // A missing file is a configuration error (93), heard of at once: no
+    // new key is made, nothing is sent.
+    const auto missing = t.renew("dev", {"--challenge-file", t.path("no-such-file").string()});
+    INFO(missing.output << missing.errors);
+    CHECK(missing.exit_code == 93);
+    CHECK(missing.errors.find("no-such-file") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(t.path("dev.key.new")));
+    CHECK(t.dir.read("dev.key") == key);
+
+    // A file: the renewal goes ahead, and the secret is in no output.
+    t.dir.write("challenge.txt", "renewal-secret-4711\n");
+    const auto r = t.renew("dev", {"--challenge-file", t.path("challenge.txt").string(), "-v", "--json"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(t.pair_matches("dev"));
+    CHECK(t.dir.read("dev.key") != key);
+    CHECK(r.output.find("renewal-secret-4711") == std::string::npos);
+    CHECK(r.errors.find("renewal-secret-4711") == std::string::npos);
+}
