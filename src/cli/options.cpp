@@ -3,6 +3,7 @@
 
 #include "cli/config_file.hpp"
 #include "cli/option_table.hpp"
+#include "io/duration.hpp"
 #include "scep/csr.hpp"
 
 #include <arpa/inet.h>
@@ -47,6 +48,8 @@ enum long_only_id : int {
     id_retries,
     id_retry_failures,
     id_retry_failed,
+    id_renew_within,
+    id_reuse_key,
     id_jsonl,
     id_report,
     id_progress,
@@ -362,6 +365,18 @@ const option_spec table[] = {
      ASCEP_OPTIONAL(retry_failures)},
     {id_retry_failed, 0, "retry-failed", "", fleet_op, "try again the devices an earlier run left failed",
      ASCEP_FLAG(retry_failed)},
+    {id_renew_within, 0, "renew-within", "DURATION", fleet_op,
+     "renew issued devices whose certificate expires within DURATION (30d, 12h, 1d12h; a bare number is days)",
+     [](options& o, std::string_view v) -> reason {
+         const auto d = io::parse_duration(v, 'd');
+         if (!d)
+             return quoted(v) + " is not " + io::duration_syntax('d');
+         o.renew_within = *d;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(renew_within)},
+    {id_reuse_key, 0, "reuse-key", "", fleet_op, "renew with the device's current key instead of a new one",
+     ASCEP_FLAG(reuse_key)},
     {id_jsonl, 0, "jsonl", "", fleet_op, "print one JSON object per device event on stdout", ASCEP_FLAG(jsonl)},
     {id_report, 0, "report", "FILE", fleet_op, "write a JSON summary of the run to FILE", ASCEP_STRING(report_file)},
     {id_progress, 0, "progress", "auto|plain|none", fleet_op,
@@ -806,6 +821,8 @@ result<void> finalize(options& o)
         if (o.ca_cert.empty() && o.ca_fingerprint.empty())
             return usage_error(op + ": say which CA to trust: -c FILE (its certificate, e.g. from getca) or "
                                     "--ca-fingerprint SHA256 (then GetCACert fetches it and must match)");
+        if (o.reuse_key && !o.renew_within)
+            return usage_error(op + ": --reuse-key needs --renew-within (it says which key a renewal uses)");
         break;
     }
 

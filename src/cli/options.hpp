@@ -150,6 +150,8 @@ struct options {
     std::optional<unsigned> retries;        ///< --retries N (transient errors)
     std::optional<unsigned> retry_failures; ///< --retry-failures N (FAILURE replies)
     bool retry_failed = false;              ///< --retry-failed
+    std::optional<std::chrono::seconds> renew_within; ///< --renew-within DURATION
+    bool reuse_key = false;                 ///< --reuse-key (with --renew-within)
     bool jsonl = false;                     ///< --jsonl
     std::string report_file;                ///< --report FILE
     std::string progress;                   ///< --progress auto|plain|none

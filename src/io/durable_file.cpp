@@ -23,6 +23,36 @@ bool file_exists(const std::string& path)
     return ::stat(path.c_str(), &st) == 0;
 }
 
+namespace {
+
+std::string sync_directory_of(const std::string& path)
+{
+    const std::filesystem::path p(path);
+    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+        const auto why = failed("sync", dir.string());
+        if (dfd >= 0)
+            ::close(dfd);
+        return why;
+    }
+    ::close(dfd);
+    return {};
+}
+
+} // namespace
+
+std::string rename_durable(const std::string& from, const std::string& to)
+{
+    if (::rename(from.c_str(), to.c_str()) != 0)
+        return failed("rename", from) + " to " + to;
+    auto why = sync_directory_of(to);
+    const std::filesystem::path a(from), b(to);
+    if (why.empty() && a.parent_path() != b.parent_path())
+        why = sync_directory_of(from);
+    return why;
+}
+
 std::string make_directory_durable(const std::string& path, mode_t mode)
 {
     if (::mkdir(path.c_str(), mode) != 0) {
@@ -33,17 +63,7 @@ std::string make_directory_durable(const std::string& path, mode_t mode)
             errno = ENOTDIR;
         return failed("create", path);
     }
-    const std::filesystem::path p(path);
-    const auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd < 0 || ::fsync(dfd) != 0) {
-        const auto why = failed("sync", parent.string());
-        if (dfd >= 0)
-            ::close(dfd);
-        return why;
-    }
-    ::close(dfd);
-    return {};
+    return sync_directory_of(path);
 }
 
 std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode,

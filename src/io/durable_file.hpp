@@ -36,6 +36,12 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
 
 bool file_exists(const std::string& path);
 
+/// Renames `from` to `to` (same file system) and fsyncs the directory of
+/// `to` (and of `from`, when it differs), so that the rename survives a
+/// power loss before anything that follows it. Returns an empty string, or
+/// why it failed (errno text with the paths).
+std::string rename_durable(const std::string& from, const std::string& to);
+
 /// Creates directory `path` with `mode` unless it exists already (as a
 /// directory), and when it is new, fsyncs its parent so that the new entry
 /// survives a power loss as the files written into it will. Returns an
