@@ -465,7 +465,7 @@ constexpr operation_name operation_names[] = {
     {operation::getcrl, "getcrl", "get the CRL for our certificate"},
     {operation::mkrequest, "mkrequest", "make a key and a certificate request"},
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
-    {operation::fleet, "fleet", "enroll every device of a manifest, concurrently and resumably"},
+    {operation::fleet, "fleet", "enroll (or, with --renew-within, renew) every device of a manifest, concurrently and resumably"},
 };
 
 void strip_leading_zeros(std::vector<std::uint8_t>& v)
