@@ -307,6 +307,10 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
     remember_keys();
 
     f.check_renewed(old_serials, true);
+    // The CA since its restart: RenewalReqs, each answered PENDING first.
+    const auto ca_log = slurp(f.ca.log());
+    CHECK(count_of(ca_log, "PKIOperation RenewalReq") >= 300);
+    CHECK(count_of(ca_log, "PENDING (poll 0 of 2)") == 300);
     // At the CA: the first enrollment and exactly one renewal per device.
     for (const auto& [id, n] : f.issued_at_ca()) {
         INFO(id);
