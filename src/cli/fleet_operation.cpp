@@ -1,4 +1,5 @@
 // fleet: the command line's face of fleet::run_fleet (src/fleet).
+#include "cli/challenge.hpp"
 #include "cli/files.hpp"
 #include "cli/local_operations.hpp"
 #include "cli/session.hpp"
@@ -9,9 +10,14 @@
 namespace ascep::cli {
 namespace {
 
-file_result<fleet::fleet_settings> settings_of(const options& opts)
+file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& out)
 {
     fleet::fleet_settings s;
+    auto challenge = resolve_challenge(opts, out);
+    if (!challenge)
+        return challenge.error();
+    s.challenge = std::move(*challenge);
+    s.shard = opts.shard.value_or(fleet::shard_spec{});
     if (!opts.ca_cert.empty()) {
         auto certs = load_ca_certificates(opts.ca_cert);
         if (!certs)
@@ -41,7 +47,6 @@ file_result<fleet::fleet_settings> settings_of(const options& opts)
     s.max_poll_count = *opts.max_poll_count;
     s.key_bits = *opts.key_bits;
     s.crypto_threads = opts.crypto_threads.value_or(0);
-    s.challenge = opts.challenge;
     s.retries = opts.retries.value_or(5);
     s.retry_failures = opts.retry_failures.value_or(0);
     s.retry_failed = opts.retry_failed;
@@ -71,7 +76,7 @@ outcome outcome_of_setup(const fleet::setup_failure& f)
 
 int run_fleet(const options& opts, reporter& out)
 {
-    const auto settings = settings_of(opts);
+    const auto settings = settings_of(opts, out);
     if (!settings)
         return out.finish(settings.error());
     // Keys are made and loaded on worker threads; glibc would give each its

@@ -1,4 +1,5 @@
 // mkrequest: the job of sscep's mkrequest shell script, without openssl.
+#include "cli/challenge.hpp"
 #include "cli/files.hpp"
 #include "cli/local_operations.hpp"
 #include "scep/csr.hpp"
@@ -11,7 +12,7 @@
 namespace ascep::cli {
 namespace {
 
-file_result<scep::csr_fields> fields_of(const options& opts)
+file_result<scep::csr_fields> fields_of(const options& opts, reporter& out)
 {
     scep::csr_fields f;
     std::vector<scep::dn_attribute> attrs;
@@ -33,7 +34,10 @@ file_result<scep::csr_fields> fields_of(const options& opts)
         case alt_name::kind::ip: f.ip.push_back(n.value); break;
         }
     }
-    f.challenge = opts.challenge;
+    auto challenge = resolve_challenge(opts, out);
+    if (!challenge)
+        return challenge.error();
+    f.challenge = std::move(*challenge);
     if (auto bad = scep::check_csr_fields(f))
         return failure{outcome::general_error, *bad};
     return f;
@@ -43,7 +47,7 @@ file_result<scep::csr_fields> fields_of(const options& opts)
 
 int run_mkrequest(const options& opts, reporter& out)
 {
-    auto fields = fields_of(opts);
+    auto fields = fields_of(opts, out);
     if (!fields)
         return out.finish(fields.error());
 

@@ -53,6 +53,8 @@ enum long_only_id : int {
     id_jsonl,
     id_report,
     id_progress,
+    id_shard,
+    id_challenge_file,
 };
 
 using reason = std::optional<std::string>;
@@ -311,6 +313,9 @@ const option_spec table[] = {
      [](const options& o) { return !o.alt_names.empty(); }},
     {id_challenge, 0, "challenge", "PASSWORD", bit(operation::mkrequest) | fleet_op,
      "challenge password (same as the positional argument)", ASCEP_STRING(challenge)},
+    {id_challenge_file, 0, "challenge-file", "FILE", bit(operation::mkrequest) | fleet_op,
+     "read the challenge password from FILE (not on the command line, where ps shows it; also ASCEP_CHALLENGE)",
+     ASCEP_STRING(challenge_file)},
     {id_subject, 0, "subject", "DN", bit(operation::mkrequest), "subject, e.g. \"CN=gw1,O=Example\" (default CN=NAME)",
      set_subject, [](const options& o) { return !o.subject.empty(); }},
     {id_bits, 0, "bits", "N", bit(operation::mkrequest) | fleet_op, "RSA key size (default 2048)",
@@ -325,6 +330,17 @@ const option_spec table[] = {
     // fleet
     {id_manifest, 0, "manifest", "FILE", fleet_op, "the devices: CSV with columns id,subject,dns,ip,email,challenge,key",
      ASCEP_STRING(manifest)},
+    {id_shard, 0, "shard", "K/N", fleet_op,
+     "enroll only the devices in shard K of N (SHA-256 of the id, mod N); each shard has its own --out",
+     [](options& o, std::string_view v) -> reason {
+         std::string why;
+         auto shard = fleet::parse_shard(v, why);
+         if (!shard)
+             return why;
+         o.shard = *shard;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(shard)},
     {id_ca_fingerprint, 0, "ca-fingerprint", "SHA256", fleet_op,
      "trust the CA from GetCACert only if its certificate has this SHA-256 fingerprint",
      [](options& o, std::string_view v) -> reason {
@@ -826,6 +842,9 @@ result<void> finalize(options& o)
         break;
     }
 
+    if (!o.challenge_file.empty() && !o.challenge.empty())
+        return usage_error(op + ": give the challenge once: --challenge-file or a challenge on the command line, "
+                                "not both");
     if (o.debug)
         o.verbose = true;
     if ((o.op == operation::getca || o.op == operation::getnextca) && !o.fingerprint)
@@ -853,6 +872,11 @@ result<parsed_command_line> parse(std::span<const char* const> argv)
     if (!o)
         return o.error();
     parsed_command_line out{std::move(*o), {}};
+    // Before the config file fills -p: only argv is shown by ps.
+    if (out.opts.proxy.find('@') != std::string::npos)
+        out.warnings.push_back("-p: the proxy's user name and password on the command line can be read by every "
+                               "local user (ps, /proc/PID/cmdline) while ascep runs; put them in HTTPS_PROXY/"
+                               "HTTP_PROXY or the config file's Proxy key instead");
     if (!out.opts.config_file.empty() && !out.opts.help) {
         auto file = read_config_file(out.opts.config_file);
         if (!file)

@@ -11,6 +11,7 @@
 
 #include "asn1/algorithms.hpp"
 #include "cli/parse_error.hpp"
+#include "fleet/shard.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -136,13 +137,17 @@ struct options {
 
     // --- mkrequest ---
     std::vector<alt_name> alt_names;          ///< -ip / -dns / -email NAME, in order
-    std::string challenge;                    ///< the positional [challenge]
+    /// The positional [challenge] or --challenge (mkrequest, fleet): argv,
+    /// where `ps` shows it; read it through resolve_challenge (challenge.hpp).
+    std::string challenge;
+    std::string challenge_file;               ///< --challenge-file FILE (mkrequest, fleet)
     std::vector<subject_attribute> subject;   ///< --subject; empty = CN from the first NAME
     std::optional<unsigned> key_bits;         ///< --bits; defaulted
     std::string prefix;                       ///< --prefix; defaulted ("local": local.key, local.csr)
 
     // --- fleet (also -u, -c, -i, -E, -S, -t, -T, -n, --bits, --challenge, -w/--out DIR) ---
     std::string manifest;       ///< --manifest CSV
+    std::optional<fleet::shard_spec> shard; ///< --shard K/N
     std::string ca_fingerprint; ///< --ca-fingerprint SHA-256 hex
     std::optional<unsigned> concurrency;    ///< --concurrency N requests in flight
     std::optional<double> rate;             ///< --rate R requests started per second

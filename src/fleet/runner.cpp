@@ -17,6 +17,7 @@
 #include <csignal>
 #include <future>
 #include <thread>
+#include <unordered_set>
 
 namespace ascep::fleet {
 namespace detail {
@@ -84,7 +85,7 @@ fleet_run::~fleet_run()
 
 std::optional<setup_failure> fleet_run::check_inputs()
 {
-    auto check = check_manifest(settings_.manifest);
+    auto check = check_manifest(settings_.manifest, settings_.shard);
     if (!check.problems.empty()) {
         std::string first;
         for (const auto& p : check.problems) {
@@ -100,7 +101,10 @@ std::optional<setup_failure> fleet_run::check_inputs()
                              first + (n > 1 ? " (and " + std::to_string(n - 1) + " more problems above)" : "") +
                                  "; nothing was sent"};
     }
-    progress_.counts.total = check.devices;
+    progress_.counts.total = check.shard_devices;
+    if (!settings_.shard.whole())
+        progress_.message("shard " + to_string(settings_.shard) + ": " + std::to_string(check.shard_devices) + " of the " +
+                          std::to_string(check.devices) + " devices");
 
     std::string why;
     journal_ = journal::open(settings_.out_dir, why);
@@ -184,6 +188,11 @@ asio::awaitable<void> fleet_run::dispatch()
     if (!reader)
         progress_.message(settings_.manifest + ": " + problem.message);
     bool more = reader.has_value();
+    if (reader)
+        reader->only_shard(settings_.shard);
+    // The check found no duplicate id, but the file may have changed since:
+    // one device directory must never have two runs at once.
+    std::unordered_set<std::string> started;
     device d;
     auto start_poll = [this] {
         auto due = parked_.take_due(clock::now());
@@ -194,14 +203,14 @@ asio::awaitable<void> fleet_run::dispatch()
         launch(it, poll_device(std::move(*due), *it));
         return true;
     };
-    auto start_new = [this, &reader, &more, &d] {
+    auto start_new = [this, &reader, &more, &d, &started] {
         std::optional<manifest_problem> bad;
         while (more) {
             if (!reader->next(d, bad)) {
                 more = false;
                 break;
             }
-            if (bad) // checked before the start: the file changed under us
+            if (bad || !started.insert(d.id).second) // checked before the start: the file changed under us
                 continue;
             const auto it = new_slot();
             launch(it, start_device(std::move(d), *it));

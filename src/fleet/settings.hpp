@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ascep/client.hpp"
+#include "fleet/shard.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,9 @@ enum class progress_style {
 struct fleet_settings {
     std::string manifest; ///< --manifest CSV
     std::string out_dir;  ///< --out DIR: DIR/<id>/{key,csr,cert,chain}.pem and the journal
+    /// --shard K/N: enroll only the rows whose id is in shard K (shard.hpp);
+    /// the manifest check still covers every row.
+    shard_spec shard;
 
     /// The CA: URL, proxy, TLS, timeouts; max_in_flight is --concurrency and
     /// max_rate is --rate.

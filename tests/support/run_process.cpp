@@ -141,12 +141,21 @@ process_result run_process(const std::vector<std::string>& argv)
 process_result run_process(const std::vector<std::string>& argv,
                            const std::function<void(const std::string&)>& on_line)
 {
+    return run_process(argv, on_line, {});
+}
+
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::function<void(const std::string&)>& on_line,
+                           const std::function<void(pid_t)>& on_started)
+{
     pipe_pair out;
     pipe_pair err;
     const pid_t pid = spawn(argv, out, err);
     // Our copies of the write ends must go, or the reads below never see EOF.
     out.close_write();
     err.close_write();
+    if (on_started)
+        on_started(pid);
 
     process_result result;
     drain(out, err, result, on_line);

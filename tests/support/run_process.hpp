@@ -3,6 +3,8 @@
 // never through a shell, so paths and options need no quoting.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,5 +30,12 @@ process_result run_process(const std::vector<std::string>& argv);
 /// newline) as soon as it arrives through the pipe, while the program runs.
 process_result run_process(const std::vector<std::string>& argv,
                            const std::function<void(const std::string&)>& on_line);
+
+/// The same, and calls `on_started` with the child's pid before reading,
+/// so that `on_line` can signal it when it sees a given line (kill -9
+/// after the tenth "issued" event, not after a sleep).
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::function<void(const std::string&)>& on_line,
+                           const std::function<void(pid_t)>& on_started);
 
 } // namespace ascep::test

@@ -365,3 +365,38 @@ TEST_CASE("finalize: -d implies -v", "[cli][options]")
     CHECK(a->verbose);
     CHECK(a->debug);
 }
+
+TEST_CASE("fleet --shard K/N and --challenge-file", "[cli][options]")
+{
+    auto a = full({"fleet", "--manifest", "m.csv", "--out", "o", "-u", "http://ca", "-c", "ca.crt", "--shard", "3/8",
+                   "--challenge-file", "pw.txt"});
+    REQUIRE(a);
+    REQUIRE(a->shard);
+    CHECK(*a->shard == fleet::shard_spec{3, 8});
+    CHECK(a->challenge_file == "pw.txt");
+    CHECK(a->challenge.empty());
+
+    CHECK(error_of(args({"fleet", "--shard", "8/8"})) == "--shard: '8/8': K must be 0..7 (shards count from 0)");
+    CHECK_THAT(error_of(args({"fleet", "--shard", "x"})), StartsWith("--shard: 'x' is not K/N"));
+    CHECK_THAT(error_of(args({"fleet", "--shard", "1/0"})), StartsWith("--shard: '1/0': N must be"));
+    CHECK(error_of(args({"enroll", "--shard", "0/2"})) == "option --shard is not valid for enroll");
+
+    // The file and an argv value contradict each other.
+    CHECK_THAT(error_of(full({"fleet", "--manifest", "m.csv", "--out", "o", "-u", "http://ca", "-c", "ca.crt",
+                              "--challenge-file", "pw.txt", "--challenge", "x"})),
+               Contains("not both"));
+    CHECK_THAT(error_of(full({"mkrequest", "-dns", "a", "--challenge-file", "pw.txt", "positional"})),
+               Contains("not both"));
+    CHECK(full({"mkrequest", "-dns", "a", "--challenge-file", "pw.txt"}));
+}
+
+TEST_CASE("parse: proxy credentials on argv are warned about, a plain proxy is not", "[cli][options]")
+{
+    auto with = parse(argv_of({"getcaps", "-u", "http://ca", "-p", "u:p@proxy:3128"}));
+    REQUIRE(with);
+    REQUIRE(with->warnings.size() == 1);
+    CHECK_THAT(with->warnings[0], StartsWith("-p: the proxy's user name and password on the command line"));
+    auto without = parse(argv_of({"getcaps", "-u", "http://ca", "-p", "proxy:3128"}));
+    REQUIRE(without);
+    CHECK(without->warnings.empty());
+}

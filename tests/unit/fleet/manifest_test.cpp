@@ -192,7 +192,7 @@ TEST_CASE("manifest: each bad row is reported with the line its record starts on
                              "q1,\"CN=a\"x,,,,\n"            // 20
                              "q2,CN=\"a\",,,,\n"             // 21
                              "last,,,,,\n");                 // 22
-    CHECK_THAT(problem_at(r, 3), Catch::Contains("duplicate id 'gw1' (first at line 2)"));
+    CHECK(problem_at(r, 3).empty()); // the reader judges each row alone: duplicates are check_manifest's
     CHECK_THAT(problem_at(r, 4), Catch::Contains("unsafe id '../etc'"));
     CHECK_THAT(problem_at(r, 5), Catch::Contains("unsafe id"));
     CHECK_THAT(problem_at(r, 6), Catch::Contains("unsafe id"));
@@ -211,10 +211,57 @@ TEST_CASE("manifest: each bad row is reported with the line its record starts on
     CHECK_THAT(problem_at(r, 19), Catch::Contains("7 fields, but the header has 6"));
     CHECK_THAT(problem_at(r, 20), Catch::Contains("after a closing quote"));
     CHECK_THAT(problem_at(r, 21), Catch::Contains("quote inside an unquoted field"));
-    CHECK(r.problems.size() == 17);
-    REQUIRE(r.devices.size() == 4);
+    CHECK(r.problems.size() == 16);
+    REQUIRE(r.devices.size() == 5);
     CHECK(r.devices.back().id == "last");
     CHECK(r.devices.back().line == 22);
+}
+
+TEST_CASE("manifest: check_manifest reports each duplicate id with both lines, merged with the row's other problems")
+{
+    test::temp_dir dir;
+    const auto check = fleet::check_manifest(dir.write("devices.csv",
+                                                       "id,subject\n" // 1
+                                                       "a,\n"         // 2
+                                                       "b,XX=1\n"     // 3 bad subject
+                                                       "a,\n"         // 4 duplicate of 2
+                                                       "b,\n"         // 5 duplicate of 3 (which is bad itself)
+                                                       "c,\n"         // 6
+                                                       "a,XX=2\n"     // 7 duplicate and bad subject
+                                                       "x\"y\n"       // 8 not CSV
+                                                       "c,\n")        // 9 duplicate of 6
+                                                 .string());
+    REQUIRE(check.problems.size() == 6);
+    CHECK(check.problems[0].line == 3);
+    CHECK_THAT(check.problems[0].message, Catch::Contains("XX"));
+    CHECK(check.problems[1].line == 4);
+    CHECK(check.problems[1].message == "duplicate id 'a' (first at line 2)");
+    CHECK(check.problems[2].line == 5);
+    CHECK(check.problems[2].message == "duplicate id 'b' (first at line 3)");
+    CHECK(check.problems[3].line == 7);
+    CHECK_THAT(check.problems[3].message,
+               Catch::StartsWith("duplicate id 'a' (first at line 2); subject 'XX=2'"));
+    CHECK(check.problems[4].line == 8);
+    CHECK(check.problems[5].line == 9);
+    CHECK(check.problems[5].message == "duplicate id 'c' (first at line 6)");
+    CHECK(check.devices == 2); // a (line 2) and c (line 6)
+}
+
+TEST_CASE("manifest: the problem cap counts duplicates too")
+{
+    test::temp_dir dir;
+    std::string text = "id\n";
+    for (int i = 0; i < 80; ++i)
+        text += ".bad" + std::to_string(i) + "\n";
+    for (int i = 0; i < 60; ++i)
+        text += "same\n";
+    const auto check = fleet::check_manifest(dir.write("devices.csv", text).string());
+    REQUIRE(check.problems.size() == 101);
+    CHECK(check.problems[79].line == 81);
+    CHECK(check.problems[80].line == 83);
+    CHECK(check.problems[80].message == "duplicate id 'same' (first at line 82)");
+    CHECK(check.problems[100].message == "... and 39 more");
+    CHECK(check.devices == 1);
 }
 
 TEST_CASE("manifest: one row may have several problems, all in one message")
