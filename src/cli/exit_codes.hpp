@@ -37,6 +37,10 @@ enum class outcome {
     /// A PKCS#7/CMS or ASN.1 error: decoding, signature, decryption, or a reply
     /// that does not match our request.
     pkcs7_error,
+    /// fleet: the output disk is full, failing or read-only; the run stopped
+    /// and the same command completes it once the disk is fixed. Not an
+    /// sscep code: 75 is sysexits.h's EX_TEMPFAIL ("try again later").
+    local_fault,
 };
 
 struct exit_code_entry {
@@ -48,7 +52,7 @@ struct exit_code_entry {
 
 /// The table. Ordered by outcome; tests check it is complete and that the
 /// numbers are sscep's.
-inline constexpr std::array<exit_code_entry, 14> exit_code_table{{
+inline constexpr std::array<exit_code_entry, 15> exit_code_table{{
     {outcome::success, 0, "success", "success"},
     {outcome::general_error, 1, "error", "general error, including usage errors"},
     {outcome::failure, 2, "failure", "the CA answered FAILURE"},
@@ -63,6 +67,8 @@ inline constexpr std::array<exit_code_entry, 14> exit_code_table{{
     {outcome::file_error, 93, "fileError", "file error (config file, key, certificate, request)"},
     {outcome::network_error, 95, "networkError", "network or HTTP error"},
     {outcome::pkcs7_error, 97, "pkcs7Error", "PKCS#7 error (decode, signature, decrypt, mismatch)"},
+    {outcome::local_fault, 75, "localFault",
+     "fleet stopped: the output disk is full, failing or read-only; fix it and run the same command again"},
 }};
 
 /// The exit code of an outcome.

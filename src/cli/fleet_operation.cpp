@@ -10,6 +10,9 @@
 namespace ascep::cli {
 namespace {
 
+static_assert(exit_code(outcome::local_fault) == fleet::local_fault_exit_code,
+              "the fleet's exit code for a local fault is the table's");
+
 file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& out)
 {
     fleet::fleet_settings s;
@@ -47,7 +50,10 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
     s.max_poll_count = *opts.max_poll_count;
     s.key_bits = *opts.key_bits;
     s.crypto_threads = opts.crypto_threads.value_or(0);
-    s.retries = opts.retries.value_or(5);
+    if (opts.retries)
+        s.retries = *opts.retries;
+    if (opts.retry_for)
+        s.retry_for = *opts.retry_for;
     s.retry_failures = opts.retry_failures.value_or(0);
     s.retry_failed = opts.retry_failed;
     s.renew_within = opts.renew_within;

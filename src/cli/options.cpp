@@ -46,6 +46,7 @@ enum long_only_id : int {
     id_rate,
     id_crypto_threads,
     id_retries,
+    id_retry_for,
     id_retry_failures,
     id_retry_failed,
     id_renew_within,
@@ -372,9 +373,20 @@ const option_spec table[] = {
     {id_crypto_threads, 0, "crypto-threads", "N", fleet_op, "key generation threads (default: one per core)",
      [](options& o, std::string_view v) { return set_count(o.crypto_threads, v, 1, 1024); },
      ASCEP_OPTIONAL(crypto_threads)},
+    {id_retry_for, 0, "retry-for", "DURATION", fleet_op,
+     "retry refused connections, timeouts and HTTP 5xx with backoff for DURATION per device and outage "
+     "(default 10m; a bare number is seconds)",
+     [](options& o, std::string_view v) -> reason {
+         const auto d = io::parse_duration(v, 's');
+         if (!d)
+             return quoted(v) + " is not " + io::duration_syntax('s');
+         o.retry_for = *d;
+         return std::nullopt;
+     },
+     ASCEP_OPTIONAL(retry_for)},
     {id_retries, 0, "retries", "N", fleet_op,
-     "retry refused connections, timeouts and HTTP 5xx N times per device, with backoff (default 5)",
-     [](options& o, std::string_view v) { return set_count(o.retries, v, 0, 1000); }, ASCEP_OPTIONAL(retries)},
+     "also at most N such retries per device (default: no count, only --retry-for)",
+     [](options& o, std::string_view v) { return set_count(o.retries, v, 0, 1000000); }, ASCEP_OPTIONAL(retries)},
     {id_retry_failures, 0, "retry-failures", "N", fleet_op,
      "answer a FAILURE reply with a fresh request up to N times (default 0)",
      [](options& o, std::string_view v) { return set_count(o.retry_failures, v, 0, 1000); },

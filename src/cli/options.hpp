@@ -153,6 +153,7 @@ struct options {
     std::optional<double> rate;             ///< --rate R requests started per second
     std::optional<unsigned> crypto_threads; ///< --crypto-threads N
     std::optional<unsigned> retries;        ///< --retries N (transient errors)
+    std::optional<std::chrono::seconds> retry_for; ///< --retry-for DURATION (transient errors)
     std::optional<unsigned> retry_failures; ///< --retry-failures N (FAILURE replies)
     bool retry_failed = false;              ///< --retry-failed
     std::optional<std::chrono::seconds> renew_within; ///< --renew-within DURATION

@@ -8,6 +8,7 @@
 #include "fleet/device_files.hpp"
 #include "fleet/offload.hpp"
 #include "io/durable_file.hpp"
+#include "io/duration.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -41,10 +42,22 @@ void fleet_run::flush_journal()
         batch.swap(unsynced_);
         flush_posted_ = false;
     }
-    if (auto e = journal_->append(batch)) {
-        const std::lock_guard<std::mutex> lock(journal_mutex_);
-        if (journal_error_.empty())
+    std::error_code code;
+    if (auto e = journal_->append(batch, &code)) {
+        {
+            const std::lock_guard<std::mutex> lock(journal_mutex_);
+            if (!journal_error_.empty())
+                return;
             journal_error_ = *e;
+            journal_error_code_ = code;
+        }
+        // A journal that cannot be written is the disk's fault like any
+        // other write into --out: stop the same way. When the loop has
+        // ended already, run() finds journal_error_code_ instead.
+        if (io::is_local_fault(code)) {
+            stop_flag_ = true; // the key generations queued now are skipped
+            asio::post(ioc_, [this, code, why = *e] { stop_for_local_fault(code, why); });
+        }
     }
 }
 
@@ -59,10 +72,20 @@ void fleet_run::finish_device(const device& d, std::string_view status, const st
                            std::string(old_serial), std::string(not_after)});
 }
 
-void fleet_run::interrupted(const device& d, const std::string& tid, unsigned messages)
+void fleet_run::interrupted(const device& d, const std::string& tid, unsigned messages, const std::string& detail)
 {
     ++progress_.counts.interrupted;
-    progress_.event({d.id, "interrupted", tid, {}, messages, -1});
+    progress_.event({d.id, "interrupted", tid, detail, messages, -1});
+}
+
+void fleet_run::local_fault_on_device(const device& d, const std::string& tid, unsigned messages,
+                                      const std::error_code& code, const std::string& why)
+{
+    // Not `failed`: the CA refused nothing. The journal keeps the device's
+    // last record (`requested` once a request left), so the re-run sends
+    // the same request again and the CA answers with what it issued.
+    stop_for_local_fault(code, why);
+    interrupted(d, tid, messages, why);
 }
 
 asio::awaitable<bool> fleet_run::backoff(device_slot& slot, unsigned step)
@@ -142,7 +165,10 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
         co_return;
     }
     const bool resume = prior != nullptr && prior->state == device_state::pending;
-    const bool reuse_csr = prior != nullptr && prior->state != device_state::failed;
+    // No record but a csr.pem for the key: an earlier run's `requested`
+    // record was lost (a full disk); that request may have reached the CA,
+    // so it is sent again as it was.
+    const bool reuse_csr = prior == nullptr || prior->state != device_state::failed;
     std::string tid = prior != nullptr ? prior->transaction_id : std::string();
     co_await enroll_device(std::move(d), st, resume, reuse_csr, std::move(tid), {}, {}, slot);
 }
@@ -179,19 +205,27 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                                                 "the CA; a new key would not be what the CA issues");
             return gone;
         }
-        return prepare_material(d, paths, bits, challenge, reuse_csr);
+        auto m = prepare_material(d, paths, bits, challenge, reuse_csr);
+        // A full disk stops the next key on this pool from being made at
+        // once, before the loop hears of it: no key is made for nothing.
+        if (io::is_local_fault(m.write_error))
+            stop->store(true);
+        return m;
     };
     device_material material;
     if (renewal)
         material = co_await renewal_material(d, paths, polling || resume || !tid.empty());
     else
         material = co_await async_offload(crypto_, std::move(make_material));
-    if (stopping_ && material.error.empty()) {
+    if (material.error.empty() && (stopping_ || !material.key)) {
         interrupted(d, tid, st.messages);
         co_return;
     }
     if (!material.error.empty()) {
-        fail_device(d, tid, material.error, st);
+        if (io::is_local_fault(material.write_error))
+            local_fault_on_device(d, tid, st.messages, material.write_error, material.error);
+        else
+            fail_device(d, tid, material.error, st);
         co_return;
     }
 
@@ -253,6 +287,11 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         st.request_messages += r.messages_sent;
         plan.reset();
 
+        if (r.status != ascep::enroll_status::error) {
+            // The CA answered: a later outage gets the whole --retry-for.
+            st.outage_since.reset();
+            st.outage_retries = 0;
+        }
         switch (r.status) {
         case ascep::enroll_status::issued: {
             if (renewal) {
@@ -260,12 +299,23 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                 co_return;
             }
             std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_chain_ : r.chain;
-            auto write = [&paths, cert = *r.certificate, chain = std::move(chain)] {
-                return write_issued(paths, cert, chain);
+            struct write_result {
+                std::string error;
+                std::error_code code;
             };
-            const auto error = co_await async_offload(disk_, std::move(write));
-            if (!error.empty()) {
-                fail_device(d, tid, "issued, but " + error, st);
+            auto write = [&paths, cert = *r.certificate, chain = std::move(chain), stop = &stop_flag_] {
+                write_result w;
+                w.error = write_issued(paths, cert, chain, w.code);
+                if (io::is_local_fault(w.code))
+                    stop->store(true);
+                return w;
+            };
+            const auto written = co_await async_offload(disk_, std::move(write));
+            if (!written.error.empty()) {
+                if (io::is_local_fault(written.code))
+                    local_fault_on_device(d, tid, st.messages, written.code, "issued, but " + written.error);
+                else
+                    fail_device(d, tid, "issued, but " + written.error, st);
                 co_return;
             }
             const auto serial = Botan::hex_encode(r.certificate->serial_number());
@@ -330,15 +380,27 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                 interrupted(d, tid, st.messages);
                 co_return;
             }
-            if (r.transient && st.transient_left > 0) {
-                --st.transient_left;
-                ++st.retries;
-                progress_.event({d.id, "retry", tid, r.error->text, st.messages, -1});
-                if (!co_await backoff(slot, step)) {
-                    interrupted(d, tid, st.messages);
-                    co_return;
+            if (r.transient) {
+                // Retried for a time, not a count: a CA that restarts now
+                // and then costs no device (--retry-for, per outage).
+                const auto now = clock::now();
+                if (!st.outage_since)
+                    st.outage_since = now;
+                const bool in_time = now - *st.outage_since < settings_.retry_for;
+                if (in_time && st.transient_left > 0) {
+                    --st.transient_left;
+                    ++st.retries;
+                    progress_.event({d.id, "retry", tid, r.error->text, st.messages, -1});
+                    if (!co_await backoff(slot, st.outage_retries++)) {
+                        interrupted(d, tid, st.messages);
+                        co_return;
+                    }
+                    continue;
                 }
-                continue;
+                const auto gave_up = in_time ? " (--retries " + std::to_string(settings_.retries) + " used up)"
+                                             : " (retried for " + io::describe_duration(settings_.retry_for) + ")";
+                fail_device(d, tid, r.error->text + gave_up, st);
+                co_return;
             }
             fail_device(d, tid, r.error->text, st);
             co_return;

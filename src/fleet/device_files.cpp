@@ -92,7 +92,8 @@ device_paths paths_for(const std::string& out_dir, const std::string& id)
     return p;
 }
 
-std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why)
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
+                                                  std::error_code* code)
 {
     std::shared_ptr<Botan::Private_Key> key;
     try {
@@ -101,7 +102,8 @@ std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsig
         why = std::string("key generation failed: ") + e.what();
         return nullptr;
     }
-    if (auto e = io::write_file_atomic(path, Botan::PKCS8::PEM_encode(*key), 0600); !e.empty()) {
+    if (auto e = io::write_file_atomic(path, Botan::PKCS8::PEM_encode(*key), 0600, io::directory_sync::now, code);
+        !e.empty()) {
         why = e;
         return nullptr;
     }
@@ -142,7 +144,9 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
     try {
         auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
         auto csr = scep::make_csr(*ops, fields);
-        if (auto e = io::write_file_atomic(csr_path, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !e.empty()) {
+        if (auto e = io::write_file_atomic(csr_path, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
+                                           io::directory_sync::now, &m.write_error);
+            !e.empty()) {
             m.error = e;
             m.key.reset();
             return;
@@ -159,7 +163,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
                                  const std::string& default_challenge, bool reuse_csr)
 {
     device_material m;
-    if (auto e = io::make_directory_durable(paths.dir); !e.empty()) {
+    if (auto e = io::make_directory_durable(paths.dir, 0700, &m.write_error); !e.empty()) {
         m.error = e;
         return m;
     }
@@ -169,7 +173,7 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     } else if (io::file_exists(paths.key)) {
         m.key = load_private_key(paths.key, why);
     } else {
-        m.key = make_key_file(paths.key, bits, why);
+        m.key = make_key_file(paths.key, bits, why, &m.write_error);
         m.generated_key = m.key != nullptr;
     }
     if (!m.key) {
@@ -210,15 +214,15 @@ std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& pa
 }
 
 std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,
-                         const std::vector<Botan::X509_Certificate>& chain)
+                         const std::vector<Botan::X509_Certificate>& chain, std::error_code& code)
 {
     std::string pem;
     for (const auto& c : chain)
         pem += c.PEM_encode();
     // One directory sync for both: chain.pem matters only once cert.pem is there.
-    if (auto e = io::write_file_atomic(paths.chain, pem, 0644, io::directory_sync::with_next_file); !e.empty())
+    if (auto e = io::write_file_atomic(paths.chain, pem, 0644, io::directory_sync::with_next_file, &code); !e.empty())
         return e;
-    return io::write_file_atomic(paths.cert, cert.PEM_encode());
+    return io::write_file_atomic(paths.cert, cert.PEM_encode(), 0644, io::directory_sync::now, &code);
 }
 
 } // namespace ascep::fleet

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace ascep::fleet {
@@ -50,6 +51,10 @@ struct device_material {
     std::shared_ptr<Botan::Private_Key> old_key;
     std::optional<Botan::X509_Certificate> old_cert;
     std::string error; ///< set when the material could not be had; then nothing else is
+    /// The errno of a failed write into DIR/<id> (make the directory, write
+    /// key.pem or csr.pem): io::is_local_fault tells a full or read-only
+    /// disk, which stops the run, from a problem of this device.
+    std::error_code write_error;
 };
 
 /// The key: the manifest's key file, else DIR/<id>/key.pem, else a fresh
@@ -63,11 +68,13 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
 /// A private key (PEM PKCS#8) from `path`; null and `why` when unusable.
 std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, std::string& why);
 /// A fresh RSA key of `bits`, written to `path` (0600, fsync'ed) before it
-/// is returned; null and `why` on failure.
-std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why);
+/// is returned; null and `why` on failure (`code`: the write's errno).
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
+                                                  std::error_code* code = nullptr);
 /// Sets m.csr and m.key_ops for m.key: `csr_path` when `reuse_csr` and it
 /// is a request for that key, else a new request from the row, written to
-/// `csr_path`. On failure sets m.error and clears m.key.
+/// `csr_path`. On failure sets m.error (m.write_error for a failed write)
+/// and clears m.key.
 void request_for(device_material& m, const device& d, const std::string& csr_path,
                  const std::string& default_challenge, bool reuse_csr);
 
@@ -81,8 +88,8 @@ std::optional<Botan::X509_Certificate> certificate_for_request(const std::string
 std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& paths);
 
 /// Writes chain.pem, then cert.pem (cert.pem last: its presence means done).
-/// Returns why it failed, or an empty string.
+/// Returns why it failed, or an empty string; `code` gets the errno.
 std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,
-                         const std::vector<Botan::X509_Certificate>& chain);
+                         const std::vector<Botan::X509_Certificate>& chain, std::error_code& code);
 
 } // namespace ascep::fleet

@@ -5,6 +5,7 @@
 #include "fleet/fleet_run.hpp"
 
 #include "fleet/offload.hpp"
+#include "io/durable_file.hpp"
 
 #include <botan/hex.h>
 
@@ -67,7 +68,10 @@ asio::awaitable<device_material> fleet_run::renewal_material(const device& d, co
                  reuse_key = settings_.reuse_key, under_way, stop = &stop_flag_] {
         if (stop->load())
             return device_material{};
-        return prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way);
+        auto m = prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way);
+        if (io::is_local_fault(m.write_error)) // as for enrollment: no more keys for a full disk
+            stop->store(true);
+        return m;
     };
     co_return co_await async_offload(crypto_, std::move(make));
 }

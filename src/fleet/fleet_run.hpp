@@ -34,6 +34,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace ascep::fleet::detail {
@@ -93,7 +94,16 @@ private:
     void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
                        unsigned messages, unsigned retries, clock::time_point started,
                        std::string_view old_serial = {}, std::string_view not_after = {});
-    void interrupted(const device& d, const std::string& tid, unsigned messages);
+    void interrupted(const device& d, const std::string& tid, unsigned messages, const std::string& detail = {});
+    /// A write into --out failed with a local fault (io::is_local_fault):
+    /// the device is left for the re-run, not journaled as failed, and the
+    /// run stops starting devices.
+    void local_fault_on_device(const device& d, const std::string& tid, unsigned messages,
+                               const std::error_code& code, const std::string& why);
+    /// Stops the run as SIGINT does, but lets what is in flight finish:
+    /// nothing new starts, no more keys are made, waits end.
+    void stop_for_local_fault(const std::error_code& code, const std::string& why);
+    std::string local_fault_message() const;
 
     const fleet_settings& settings_;
     asio::io_context ioc_;
@@ -123,11 +133,14 @@ private:
     std::atomic<bool> stop_flag_{false}; // stopping_, for the worker threads
     bool finished_ = false;
     int signals_seen_ = 0;
+    std::error_code local_fault_; // the first local fault; set: the run stops
+    std::string local_fault_detail_;
 
     std::mutex journal_mutex_; // guards the three below: the loop and the journal strand share them
     std::vector<journal_record> unsynced_;
     bool flush_posted_ = false;
     std::string journal_error_;
+    std::error_code journal_error_code_;
     std::vector<report_entry> report_;
 };
 

@@ -347,8 +347,10 @@ std::optional<std::string> journal::append(const journal_record& r)
     return append(std::span<const journal_record>(&r, 1));
 }
 
-std::optional<std::string> journal::append(std::span<const journal_record> records)
+std::optional<std::string> journal::append(std::span<const journal_record> records, std::error_code* code)
 {
+    if (code)
+        code->clear();
     std::optional<std::string> refused;
     std::string lines;
     for (const auto& r : records) {
@@ -365,28 +367,36 @@ std::optional<std::string> journal::append(std::span<const journal_record> recor
     if (!mutex_)
         return std::string("the journal was moved from");
     std::lock_guard lock(*mutex_);
-    if (auto e = write_and_sync(lines))
+    if (auto e = write_and_sync(lines, code))
         return e;
     return refused;
 }
 
-std::optional<std::string> journal::write_and_sync(const std::string& lines)
+std::optional<std::string> journal::write_and_sync(const std::string& lines, std::error_code* code)
 {
     if (fd_ < 0)
         return std::string("the journal is closed");
-    if (!broken_.empty())
+    if (!broken_.empty()) {
+        if (code)
+            *code = broken_code_;
         return "the journal cannot be trusted after an earlier error: " + broken_;
+    }
     std::size_t written = 0;
     while (written < lines.size()) {
         const ssize_t n = ::write(fd_, lines.data() + written, lines.size() - written);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            if (code)
+                *code = std::error_code(err, std::generic_category());
             std::string why = n < 0 ? errno_text("cannot write", path_) : "cannot write " + path_ + ": wrote nothing";
             // A half line in the middle would make the journal unreadable
             // next time: cut it off, or refuse all further appends.
-            if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
+            if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
                 broken_ = why + "; then " + errno_text("cannot truncate", path_);
+                broken_code_ = std::error_code(err, std::generic_category());
+            }
             return why;
         }
         written += static_cast<std::size_t>(n);
@@ -395,7 +405,10 @@ std::optional<std::string> journal::write_and_sync(const std::string& lines)
         // Linux may drop the dirty pages after a failed flush and report
         // success next time (the "fsyncgate" lesson): nothing after this
         // can be promised.
+        broken_code_ = std::error_code(errno, std::generic_category());
         broken_ = errno_text("cannot fdatasync", path_);
+        if (code)
+            *code = broken_code_;
         return broken_;
     }
     size_ += lines.size();
@@ -418,7 +431,8 @@ journal::journal(journal&& other) noexcept
       replayed_(std::move(other.replayed_)),
       mutex_(std::move(other.mutex_)),
       size_(other.size_),
-      broken_(std::move(other.broken_))
+      broken_(std::move(other.broken_)),
+      broken_code_(other.broken_code_)
 {
 }
 
@@ -433,6 +447,7 @@ journal& journal::operator=(journal&& other) noexcept
         mutex_ = std::move(other.mutex_);
         size_ = other.size_;
         broken_ = std::move(other.broken_);
+        broken_code_ = other.broken_code_;
     }
     return *this;
 }

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_map>
 
 namespace ascep::fleet {
@@ -82,8 +83,10 @@ public:
     /// Appends `records` in order with one write and ONE fdatasync (group
     /// commit: what piled up while the last sync ran costs one more sync, not
     /// one each). A record too long to read back is left out and reported;
-    /// the others are written. Returns the first error.
-    std::optional<std::string> append(std::span<const journal_record> records);
+    /// the others are written. Returns the first error; `code`, when given,
+    /// gets the errno of a failed write or sync (a full disk stops a fleet
+    /// run), and stays clear for a record refused for its length.
+    std::optional<std::string> append(std::span<const journal_record> records, std::error_code* code = nullptr);
 
     journal(journal&&) noexcept;
     journal& operator=(journal&&) noexcept;
@@ -96,7 +99,7 @@ private:
     journal() = default;
     void close_all() noexcept;
     /// Writes complete lines and fdatasyncs; the caller holds mutex_.
-    std::optional<std::string> write_and_sync(const std::string& lines);
+    std::optional<std::string> write_and_sync(const std::string& lines, std::error_code* code);
 
     int fd_ = -1;
     int lock_fd_ = -1;
@@ -106,6 +109,7 @@ private:
     std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
     std::uint64_t size_ = 0; ///< bytes of complete lines: where a failed append is cut back to
     std::string broken_;     ///< the fdatasync error that made the file untrustworthy
+    std::error_code broken_code_;
 };
 
 } // namespace ascep::fleet

@@ -30,6 +30,11 @@ struct device_progress {
     std::optional<steady_clock::time_point> first_sent;
     unsigned retries = 0;        ///< retries made (transient errors and FAILUREs)
     unsigned transient_left = 0; ///< --retries budget left
+    /// The first transient error since the device last heard from the CA
+    /// (--retry-for counts from here), and the retries made since then
+    /// (the backoff's step).
+    std::optional<steady_clock::time_point> outage_since;
+    unsigned outage_retries = 0;
     unsigned failures_left = 0;  ///< --retry-failures budget left
     bool told_pending = false;   ///< the journal and --jsonl have heard "pending"
 };

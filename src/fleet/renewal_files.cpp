@@ -80,12 +80,14 @@ device_material prepare_renewal_material(const device& d, const device_paths& pa
         return m;
     } else if (reuse_key) {
         // The same key under the new name: the swap below is the same for both.
-        if (auto e = io::write_file_atomic(paths.key_new, Botan::PKCS8::PEM_encode(*m.old_key), 0600); !e.empty())
+        if (auto e = io::write_file_atomic(paths.key_new, Botan::PKCS8::PEM_encode(*m.old_key), 0600,
+                                           io::directory_sync::now, &m.write_error);
+            !e.empty())
             why = e;
         else
             m.key = m.old_key;
     } else {
-        m.key = make_key_file(paths.key_new, bits, why);
+        m.key = make_key_file(paths.key_new, bits, why, &m.write_error);
         m.generated_key = m.key != nullptr;
     }
     if (!m.key) {

@@ -2,6 +2,7 @@
 
 #include "engine/client_impl.hpp"
 #include "fleet/fleet_run.hpp"
+#include "io/durable_file.hpp"
 #include "scep/ca_roles.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <future>
 #include <thread>
@@ -286,6 +288,48 @@ void fleet_run::on_signal(const boost::system::error_code& ec, int signo)
     signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
 }
 
+void fleet_run::stop_for_local_fault(const std::error_code& code, const std::string& why)
+{
+    if (local_fault_)
+        return;
+    local_fault_ = code;
+    local_fault_detail_ = why;
+    if (settings_.verbose)
+        progress_.message(why + ": stopping; requests in flight finish, no new device starts");
+    if (stopping_)
+        return;
+    // As SIGINT, without its grace timer: what is in flight may finish (a
+    // certificate that cannot be written is asked for again by the re-run),
+    // queued requests and key generations are dropped, waits end.
+    stopping_ = true;
+    stop_flag_ = true;
+    client_->internals().limiter.close();
+    stop_waiting(false);
+    wake_.cancel();
+}
+
+std::string fleet_run::local_fault_message() const
+{
+    const auto& c = progress_.counts;
+    std::string where = settings_.out_dir;
+    if (!where.ends_with('/'))
+        where += '/';
+    const auto left = c.total - std::min(c.total, c.issued + c.failed + c.pending);
+    std::string text = where + ": " + local_fault_.message() + "; " + std::to_string(c.issued) + " issued, " +
+                       std::to_string(left) + " not done";
+    if (c.failed != 0)
+        text += ", " + std::to_string(c.failed) + " failed";
+    if (c.pending != 0)
+        text += ", " + std::to_string(c.pending) + " pending";
+    switch (local_fault_.value()) {
+    case ENOSPC:
+    case EDQUOT: text += "; free space"; break;
+    case EIO: text += "; check the disk"; break;
+    default: text += "; make it writable"; break;
+    }
+    return text + " and run the same command again";
+}
+
 void fleet_run::maybe_finish()
 {
     if (!dispatch_done_ || active_ != 0 || finished_)
@@ -338,20 +382,32 @@ fleet_outcome fleet_run::run()
     auto& c = progress_.counts;
     c.interrupted += c.total - std::min(c.total, c.issued + c.failed + c.pending + c.interrupted);
     out.counts = c;
-    out.interrupted = stopping_;
-    progress_.finish(stopping_);
+    {
+        // The journal's own failure may have come after the loop ended.
+        const std::lock_guard<std::mutex> lock(journal_mutex_);
+        if (!local_fault_ && io::is_local_fault(journal_error_code_)) {
+            local_fault_ = journal_error_code_;
+            local_fault_detail_ = journal_error_;
+        }
+    }
+    out.interrupted = stopping_ && !local_fault_;
+    progress_.finish(stopping_ || local_fault_);
     {
         const std::lock_guard<std::mutex> lock(journal_mutex_);
-        if (!journal_error_.empty())
+        if (!journal_error_.empty() && !io::is_local_fault(journal_error_code_))
             progress_.message("warning: the journal could not be written (" + journal_error_ +
                               "); a re-run may repeat some requests");
+    }
+    if (local_fault_) {
+        out.local_fault = local_fault_message();
+        progress_.message(out.local_fault);
     }
     if (!settings_.report_file.empty()) {
         const auto error = write_report(settings_.report_file, c, report_, ms_since(start));
         if (!error.empty())
             progress_.message("cannot write the report: " + error);
     }
-    out.exit_code = stopping_ ? 130 : c.failed != 0 ? 2 : c.pending != 0 ? 3 : 0;
+    out.exit_code = local_fault_ ? local_fault_exit_code : stopping_ ? 130 : c.failed != 0 ? 2 : c.pending != 0 ? 3 : 0;
     return out;
 }
 

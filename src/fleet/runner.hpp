@@ -27,14 +27,23 @@ struct setup_failure {
     std::string text; ///< one line
 };
 
+/// The exit code of a run stopped by a local fault (a full, failing or
+/// read-only output disk): EX_TEMPFAIL of sysexits.h, "try again later".
+/// docs/cli.md lists it; cli/exit_codes.hpp has it in the table.
+inline constexpr int local_fault_exit_code = 75;
+
 struct fleet_outcome {
     /// Set when the run did not start; counts are then empty.
     std::optional<setup_failure> failure;
     /// SIGINT or SIGTERM stopped it.
     bool interrupted = false;
+    /// A local fault stopped it: the one-line message printed (where, what,
+    /// what to do), else empty.
+    std::string local_fault;
     tally counts;
-    /// 0 all issued, 2 some failed, 3 some still pending, 130 interrupted
-    /// (meaningless when `failure` is set).
+    /// 0 all issued, 2 some failed, 3 some still pending, 130 interrupted,
+    /// local_fault_exit_code stopped by a local fault (meaningless when
+    /// `failure` is set).
     int exit_code = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,9 +49,13 @@ struct fleet_settings {
     unsigned crypto_threads = 0; ///< 0: one per core
     std::string challenge;       ///< for rows without one
 
-    /// Transient errors (refused, timeout, 5xx) retried this many times per
-    /// device, with exponential backoff and jitter from backoff_base up to backoff_cap.
-    unsigned retries = 5;
+    /// Transient errors (refused, timeout, 5xx) are retried for this long per
+    /// device, counted from its first error since it last heard from the CA
+    /// (so separate outages each get the whole time), with exponential
+    /// backoff and jitter from backoff_base up to backoff_cap.
+    std::chrono::seconds retry_for{600};
+    /// --retries: also at most this many such retries per device and run.
+    unsigned retries = std::numeric_limits<unsigned>::max();
     std::chrono::milliseconds backoff_base{1000};
     std::chrono::milliseconds backoff_cap{60000};
     /// FAILURE replies retried this many times with a fresh PKCSReq.

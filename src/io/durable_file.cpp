@@ -15,6 +15,14 @@ std::string failed(const char* what, const std::string& path)
     return std::string("cannot ") + what + " " + path + ": " + std::strerror(errno);
 }
 
+/// `failed`, also keeping errno in `code` when the caller asked for it.
+std::string failed(const char* what, const std::string& path, std::error_code* code)
+{
+    if (code)
+        *code = std::error_code(errno, std::generic_category());
+    return failed(what, path);
+}
+
 } // namespace
 
 bool file_exists(const std::string& path)
@@ -53,22 +61,54 @@ std::string rename_durable(const std::string& from, const std::string& to)
     return why;
 }
 
-std::string make_directory_durable(const std::string& path, mode_t mode)
+bool is_local_fault(const std::error_code& code)
 {
+    if (code.category() != std::generic_category() && code.category() != std::system_category())
+        return false;
+    switch (code.value()) {
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string make_directory_durable(const std::string& path, mode_t mode, std::error_code* code)
+{
+    if (code)
+        code->clear();
     if (::mkdir(path.c_str(), mode) != 0) {
         struct stat st {};
         if (errno == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
             return {};
         if (errno == EEXIST)
             errno = ENOTDIR;
-        return failed("create", path);
+        return failed("create", path, code);
     }
     return sync_directory_of(path);
+    const std::filesystem::path p(path);
+    const auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+        const auto why = failed("sync", parent.string(), code);
+        if (dfd >= 0)
+            ::close(dfd);
+        return why;
+    }
+    ::close(dfd);
+    return {};
 }
 
 std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode,
-                              directory_sync sync)
+                              directory_sync sync, std::error_code* code)
 {
+    if (code)
+        code->clear();
     const std::filesystem::path target(path);
     const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
     // mkstemp names are unique per call, so concurrent writers never share a
@@ -76,26 +116,26 @@ std::string write_file_atomic(const std::string& path, std::span<const std::uint
     std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
     const int fd = ::mkstemp(tmp.data());
     if (fd < 0)
-        return failed("write", path);
+        return failed("write", path, code);
     std::string error;
     if (::fchmod(fd, mode) != 0)
-        error = failed("write", path);
+        error = failed("write", path, code);
     std::size_t done = 0;
     while (error.empty() && done < content.size()) {
         const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            error = failed("write", path);
+            error = failed("write", path, code);
         else
             done += static_cast<std::size_t>(n);
     }
     if (error.empty() && ::fsync(fd) != 0)
-        error = failed("sync", path);
+        error = failed("sync", path, code);
     if (::close(fd) != 0 && error.empty())
-        error = failed("write", path);
+        error = failed("write", path, code);
     if (error.empty() && ::rename(tmp.c_str(), path.c_str()) != 0)
-        error = failed("replace", path);
+        error = failed("replace", path, code);
     if (!error.empty()) {
         ::unlink(tmp.c_str());
         return error;
@@ -111,10 +151,11 @@ std::string write_file_atomic(const std::string& path, std::span<const std::uint
     return {};
 }
 
-std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode, directory_sync sync)
+std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode, directory_sync sync,
+                              std::error_code* code)
 {
     return write_file_atomic(path, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, mode,
-                             sync);
+                             sync, code);
 }
 
 std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_size)

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <system_error>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -24,11 +25,13 @@ enum class directory_sync { now, with_next_file };
 /// Replaces `path` with `content`, created with permissions `mode` (0600
 /// for private keys: the key is never readable by others, not even briefly).
 /// Returns an empty string on success, else why it failed (errno text with
-/// the path); nothing is left behind on failure.
+/// the path); nothing is left behind on failure. When `code` is given it
+/// receives the errno of the failure as a std::error_code (cleared on
+/// success), for callers that must tell a full disk from a bad file.
 std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode = 0644,
-                              directory_sync sync = directory_sync::now);
+                              directory_sync sync = directory_sync::now, std::error_code* code = nullptr);
 std::string write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644,
-                              directory_sync sync = directory_sync::now);
+                              directory_sync sync = directory_sync::now, std::error_code* code = nullptr);
 
 /// Reads a whole file of at most `max_size` bytes. Returns an empty string
 /// on success, else why it failed.
@@ -45,7 +48,14 @@ std::string rename_durable(const std::string& from, const std::string& to);
 /// Creates directory `path` with `mode` unless it exists already (as a
 /// directory), and when it is new, fsyncs its parent so that the new entry
 /// survives a power loss as the files written into it will. Returns an
-/// empty string, or why it failed (errno text with the path).
-std::string make_directory_durable(const std::string& path, mode_t mode = 0700);
+/// empty string, or why it failed (errno text with the path); `code`, when
+/// given, receives the errno as write_file_atomic's does.
+std::string make_directory_durable(const std::string& path, mode_t mode = 0700, std::error_code* code = nullptr);
+
+/// Errors of the local disk rather than of the input or the peer: the disk
+/// or quota is full (ENOSPC, EDQUOT), the device fails (EIO), or the place
+/// is not writable (EACCES, EPERM, EROFS). Retrying cannot help until
+/// someone frees space or fixes the mount; fleet mode stops on them.
+bool is_local_fault(const std::error_code& code);
 
 } // namespace ascep::io

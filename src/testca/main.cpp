@@ -29,6 +29,7 @@ const char* const usage_text =
     "usage: ascep-testca [serve] --dir STATE [--listen 127.0.0.1:PORT] [--challenge PW] [--pending N]\n"
     "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
     "                    [--caps LIST] [--key-bits N] [--validity DAYS]\n"
+    "                    [--crash-after-issue N]  (testing aid: exit 86 after the N-th issuance, before replying)\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -56,7 +57,8 @@ struct arguments {
 arguments parse_arguments(int argc, char** argv)
 {
     static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge",  "--pending",
-                                                        "--caps",     "--key-bits", "--validity",   "--chain-order"};
+                                                        "--caps",     "--key-bits", "--validity",   "--chain-order",
+                                                        "--crash-after-issue"};
     static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--intermediate", "--help", "-h"};
     arguments a;
     int i = 1;
@@ -137,6 +139,8 @@ int serve(const arguments& a)
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
     opts.validity_days = to_unsigned("--validity", a.value("--validity").value_or("365"), 1, 36500);
+    opts.crash_after_issue =
+        to_unsigned("--crash-after-issue", a.value("--crash-after-issue").value_or("0"), 0, 1000000000);
     if (const auto order = a.value("--chain-order")) {
         const auto parsed = parse_chain_order(*order);
         if (!parsed)

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <iostream>
 
 namespace ascep::testca {
 namespace {
@@ -292,15 +294,36 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
     const auto csr = scep::read_csr(t.csr);
     if (!csr)
         return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
+    // The serial is recorded before the certificate is written, and the
+    // state `issued` after: a CA killed between the two writes finds, when
+    // the request comes again, a certificate under the recorded serial and
+    // sends it, rather than issue a second certificate for one transaction.
+    // A recorded serial without its certificate is a gap in the serials.
+    if (t.serial) {
+        if (const auto earlier = store_.find_issued(*t.serial)) {
+            t.state = transaction_state::issued;
+            store_.save_transaction(t);
+            scep::reply_content c;
+            c.certificates = {*earlier};
+            return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (issued before a crash, resent)");
+        }
+    }
     const auto serial = store_.allocate_serial();
-    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity_days, ex.now, rng_);
-    // The certificate before the record that points to it: after a crash the
-    // record is still pending and the next poll issues again (a gap in the
-    // serials, never a record without its certificate).
-    store_.save_issued(cert);
-    t.state = transaction_state::issued;
     t.serial = serial;
     store_.save_transaction(t);
+    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity_days, ex.now, rng_);
+    store_.save_issued(cert);
+    t.state = transaction_state::issued;
+    store_.save_transaction(t);
+    if (opts_.crash_after_issue != 0 && ++issued_ == opts_.crash_after_issue) {
+        const auto line = "--crash-after-issue " + std::to_string(issued_) + ": issued serial=" + serial_hex(serial) +
+                          " tid=" + short_text(t.id) + ", exiting before the reply";
+        if (!opts_.crash) {
+            std::cerr << "ascep-testca: " << line << std::endl;
+            std::_Exit(crash_exit_code);
+        }
+        opts_.crash(line);
+    }
     scep::reply_content c;
     c.certificates = {cert};
     return reply(ex, c, "SUCCESS serial=" + serial_hex(serial) + " (" + d.reason + ")");

@@ -13,6 +13,7 @@
 #include <botan/rng.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +33,17 @@ struct service_options {
     unsigned validity_days = 365;
     /// --chain-order: how GetCACert and GetNextCACert list a chain.
     chain_order order = chain_order::leaf_first;
+    /// --crash-after-issue N, a testing aid (0: never): once the N-th
+    /// certificate this process issues is durable in the state directory,
+    /// and before its reply is sent, `crash` is called with a line for the
+    /// log. Without `crash` the CA logs that line and exits at once with
+    /// crash_exit_code, as a CA whose host dies at that moment.
+    unsigned crash_after_issue = 0;
+    std::function<void(const std::string& line)> crash = nullptr;
 };
+
+/// The exit status of ascep-testca after --crash-after-issue.
+inline constexpr int crash_exit_code = 86;
 
 struct http_reply {
     unsigned status = 200;
@@ -77,6 +88,7 @@ private:
     state_store& store_;
     ca_material ca_;
     Botan::RandomNumberGenerator& rng_;
+    unsigned issued_ = 0; ///< certificates issued by this process (--crash-after-issue counts them)
 };
 
 } // namespace ascep::testca

@@ -1,6 +1,7 @@
 // ascep fleet end to end, as an operator runs it: the binary against a real
 // ascep-testca (and the Debian scepserver, and through tinyproxy), killed and
 // re-run, every certificate checked against the CA's key.
+#include "fleet_fixture.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "text_files.hpp"
@@ -32,107 +33,12 @@
 using namespace ascep;
 using test::count_of;
 using test::slurp;
+using test::fleet_fixture;
+using test::sha256_of;
+using test::write_manifest;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string sha256_of(const std::string& text)
-{
-    auto h = Botan::HashFunction::create_or_throw("SHA-256");
-    h->update(text);
-    return Botan::hex_encode(h->final_stdvec());
-}
-
-/// A manifest of `n` devices dev-0001.. with a subject and a DNS name each.
-void write_manifest(const fs::path& file, std::size_t n)
-{
-    std::ofstream out(file);
-    out << "id,subject,dns\n";
-    for (std::size_t i = 1; i <= n; ++i) {
-        char id[32];
-        std::snprintf(id, sizeof id, "dev-%04zu", i);
-        out << id << ",\"CN=" << id << ",O=Fleet Test\"," << id << ".example.test\n";
-    }
-}
-
-struct fleet_fixture {
-    test::temp_dir dir;
-    test::testca_process ca;
-    Botan::X509_Certificate ca_cert;
-
-    explicit fleet_fixture(std::vector<std::string> ca_opts)
-        : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(ca_opts))), ca_cert(load_ca())
-    {
-    }
-
-    static std::vector<std::string> with_defaults(std::vector<std::string> opts)
-    {
-        opts.insert(opts.end(), {"--challenge", "pw"});
-        return opts;
-    }
-
-    Botan::X509_Certificate load_ca()
-    {
-        const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
-        INFO(r.output << r.errors);
-        REQUIRE(r.exit_code == 0);
-        return Botan::X509_Certificate(path("ca.crt"));
-    }
-
-    std::string path(const std::string& name) const { return dir.file(name).string(); }
-
-    static test::process_result ascep(std::vector<std::string> args)
-    {
-        args.insert(args.begin(), ASCEP_PATH);
-        return test::run_process(args);
-    }
-
-    std::vector<std::string> fleet_args(const std::string& manifest, const std::string& out,
-                                        std::vector<std::string> extra = {}) const
-    {
-        std::vector<std::string> a{"fleet", "--manifest", path(manifest), "--out", path(out), "-u", ca.url,
-                                   "-c", path("ca.crt"), "--challenge", "pw", "--progress", "plain"};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-
-    /// Every device of `out` has a 0600 key, a certificate signed by the CA
-    /// for that key with the manifest's subject, and a chain; serials differ.
-    void check_issued(const std::string& out, std::size_t n) const
-    {
-        std::set<std::string> serials;
-        for (std::size_t i = 1; i <= n; ++i) {
-            char id[32];
-            std::snprintf(id, sizeof id, "dev-%04zu", i);
-            const fs::path d = dir.file(out) / id;
-            INFO(d);
-            struct stat st {};
-            REQUIRE(::stat((d / "key.pem").c_str(), &st) == 0);
-            CHECK((st.st_mode & 0777) == 0600);
-            Botan::DataSource_Stream key_src((d / "key.pem").string());
-            const std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(key_src));
-            const Botan::X509_Certificate cert((d / "cert.pem").string());
-            CHECK(cert.subject_public_key_bitstring() == key->public_key_bits());
-            const std::unique_ptr<Botan::Public_Key> ca_key(ca_cert.subject_public_key());
-            CHECK(cert.check_signature(*ca_key));
-            CHECK(cert.issuer_dn() == ca_cert.subject_dn());
-            CHECK(cert.subject_dn().get_first_attribute("CN") == id);
-            CHECK(cert.subject_dn().get_first_attribute("O") == "Fleet Test");
-            CHECK(slurp(d / "chain.pem").find("BEGIN CERTIFICATE") != std::string::npos);
-            serials.insert(Botan::hex_encode(cert.serial_number()));
-        }
-        CHECK(serials.size() == n);
-    }
-
-    /// Certificates the CA has issued (`ascep-testca list`: one line each
-    /// under "issued:", "SERIAL (DECIMAL)  valid  until ...").
-    std::size_t issued_at_ca() const
-    {
-        const auto r = ca.command({"list"});
-        REQUIRE(r.exit_code == 0);
-        return count_of(r.output, ")  valid  until");
-    }
-};
 
 /// Every file under `root` but the lock file (which holds the running
 /// run's pid): path -> content hash and modification time.

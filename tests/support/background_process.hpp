@@ -29,6 +29,9 @@ public:
     void wait_for_port(std::uint16_t port, std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
     /// Sends `signal` (SIGKILL by default) and reaps the process.
     void kill(int signal = 9);
+    /// Waits for the process to end by itself and reaps it: its exit code,
+    /// or 128 + the signal that ended it.
+    int wait_exit();
     bool running() const;
 
 private:

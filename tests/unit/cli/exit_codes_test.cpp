@@ -38,6 +38,7 @@ TEST_CASE("exit code table: complete, unique, sscep's numbers", "[cli][exit_code
     CHECK(exit_code(outcome::file_error) == 93);
     CHECK(exit_code(outcome::network_error) == 95);
     CHECK(exit_code(outcome::pkcs7_error) == 97);
+    CHECK(exit_code(outcome::local_fault) == 75);
     static_assert(exit_code(outcome::pending) == 3, "usable at compile time");
 }
 

@@ -135,13 +135,15 @@ TEST_CASE("required options of every operation", "[cli][options]")
         CHECK_THAT(error_of(full({"fleet", "-u", "http://ca", "--manifest", "m", "--out", "d"})),
                    Contains("-c FILE") && Contains("--ca-fingerprint"));
         auto ok = full({"fleet", "-u", "http://ca", "--manifest", "m", "-w", "d", "--ca-fingerprint", fp.c_str(),
-                        "--concurrency", "8", "--rate", "2.5", "--retries", "3", "--retry-failures", "2", "-t", "1",
+                        "--concurrency", "8", "--rate", "2.5", "--retries", "3", "--retry-for", "1h30m",
+                        "--retry-failures", "2", "-t", "1",
                         "--bits", "1024", "--jsonl", "--progress", "plain"});
         REQUIRE(ok);
         CHECK(ok->out == "d");
         CHECK(ok->concurrency == 8u);
         CHECK(ok->rate == 2.5);
         CHECK(ok->retries == 3u);
+        CHECK(ok->retry_for == std::chrono::seconds(5400));
         CHECK(ok->retry_failures == 2u);
         CHECK(ok->poll_interval == std::chrono::seconds(1));
         CHECK(ok->max_poll_count == default_max_poll_count);
@@ -156,6 +158,8 @@ TEST_CASE("required options of every operation", "[cli][options]")
         CHECK_THAT(error_of(args({"fleet", "--ca-fingerprint", not_hex.c_str()})), Contains("not a hex"));
         CHECK_THAT(error_of(args({"fleet", "--concurrency", "0"})), Contains("out of range"));
         CHECK_THAT(error_of(args({"fleet", "--rate", "-1"})), Contains("not a rate"));
+        CHECK_THAT(error_of(args({"fleet", "--retry-for", "10 min"})), Contains("is not a duration such as"));
+        CHECK(args({"fleet", "--retry-for", "45"})->retry_for == std::chrono::seconds(45)); // bare: seconds
         CHECK_THAT(error_of(args({"fleet", "--progress", "fancy"})), Contains("not auto, plain or none"));
         CHECK_THAT(error_of(args({"fleet", "--json"})), Contains("not valid for fleet"));
         CHECK_THAT(error_of(args({"enroll", "--manifest", "m"})), Contains("not valid for enroll"));

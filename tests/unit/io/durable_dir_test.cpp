@@ -6,7 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <fstream>
+#include <future>
+#include <system_error>
 
 using namespace ascep;
 
@@ -35,4 +38,29 @@ TEST_CASE("make_directory_durable refuses a file in the way and a missing parent
     const auto missing = io::make_directory_durable(orphan);
     CHECK(missing.find("cannot create " + orphan) != std::string::npos);
     CHECK(missing.find("No such file") != std::string::npos);
+}
+
+TEST_CASE("write errors carry their errno; only a full, failing or read-only disk is a local fault")
+{
+    test::temp_dir dir;
+    std::error_code code;
+    CHECK_FALSE(io::write_file_atomic(dir.file("missing/key.pem").string(), "x", 0600, io::directory_sync::now,
+                                      &code)
+                    .empty());
+    CHECK(code == std::errc::no_such_file_or_directory);
+    CHECK_FALSE(io::is_local_fault(code)); // a wrong path is not the disk's fault
+
+    CHECK(io::write_file_atomic(dir.file("key.pem").string(), "x", 0600, io::directory_sync::now, &code).empty());
+    CHECK_FALSE(code); // cleared on success
+
+    const auto file = dir.file("taken").string();
+    std::ofstream(file) << "x";
+    CHECK_FALSE(io::make_directory_durable(file, 0700, &code).empty());
+    CHECK(code == std::errc::not_a_directory);
+
+    for (const int e : {ENOSPC, EDQUOT, EIO, EACCES, EPERM, EROFS})
+        CHECK(io::is_local_fault(std::error_code(e, std::generic_category())));
+    for (const int e : {ENOENT, ENOTDIR, EEXIST, EINVAL, ECONNREFUSED})
+        CHECK_FALSE(io::is_local_fault(std::error_code(e, std::generic_category())));
+    CHECK_FALSE(io::is_local_fault(std::make_error_code(std::future_errc::broken_promise)));
 }

@@ -559,3 +559,48 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
     CHECK(refused.status == scep::pki_status::failure);
     CHECK(refused.header.fail_info_text == std::optional<std::string>("renewal signer is revoked"));
 }
+
+TEST_CASE_METHOD(fixture, "--crash-after-issue 2: the second issuance, durable, crashes before its reply; resends "
+                          "do not count")
+{
+    opts.crash_after_issue = 2;
+    std::vector<std::string> crashes;
+    std::size_t issued_at_crash = 0;
+    opts.crash = [&](const std::string& line) {
+        crashes.push_back(line);
+        issued_at_crash = store.issued().size();
+    };
+    start();
+    const client first(1, ""), second(2, ""), third(3, "");
+    const auto cert1 = scep::issued_certificate(enroll(first), *first.key).value();
+    CHECK(crashes.empty());
+    // The same transaction again is a resend, not an issuance.
+    CHECK(scep::issued_certificate(enroll(first), *first.key).value() == cert1);
+    CHECK(crashes.empty());
+    const auto cert2 = scep::issued_certificate(enroll(second), *second.key).value();
+    REQUIRE(crashes.size() == 1);
+    CHECK(issued_at_crash == 2); // the certificate was in the state directory before the crash
+    CHECK(crashes[0].find("--crash-after-issue 2: issued serial=") == 0);
+    // After the restart the transaction is answered with the same certificate.
+    CHECK(scep::issued_certificate(enroll(second), *second.key).value() == cert2);
+    scep::issued_certificate(enroll(third), *third.key).value();
+    CHECK(crashes.size() == 1); // only the N-th
+}
+
+TEST_CASE_METHOD(fixture, "a CA killed between writing a certificate and marking its transaction issued sends that "
+                          "certificate again, never a second one")
+{
+    start();
+    const client c(1, "");
+    const auto cert = scep::issued_certificate(enroll(c), *c.key).value();
+    // The state a kill -9 leaves between the certificate and the last
+    // record: the transaction names its serial but is not yet `issued`.
+    auto t = store.load_transaction(c.tid).value();
+    REQUIRE(t.serial);
+    t.state = testca::transaction_state::pending;
+    store.save_transaction(t);
+
+    CHECK(scep::issued_certificate(enroll(c), *c.key).value() == cert);
+    CHECK(store.issued().size() == 1);
+    CHECK(store.load_transaction(c.tid).value().state == testca::transaction_state::issued);
+}
