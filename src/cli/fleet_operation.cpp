@@ -56,6 +56,8 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
         s.retry_for = *opts.retry_for;
     s.retry_failures = opts.retry_failures.value_or(0);
     s.retry_failed = opts.retry_failed;
+    s.renew_within = opts.renew_within;
+    s.reuse_key = opts.reuse_key;
     s.jsonl = opts.jsonl;
     s.report_file = opts.report_file;
     s.progress = opts.progress == "none"    ? fleet::progress_style::none

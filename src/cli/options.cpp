@@ -52,13 +52,14 @@ enum long_only_id : int {
     id_retry_for,
     id_retry_failures,
     id_retry_failed,
+    id_renew_within,
+    id_reuse_key,
     id_jsonl,
     id_report,
     id_progress,
     id_shard,
     id_challenge_file,
     id_within,
-    id_reuse_key,
 };
 
 using reason = std::optional<std::string>;
@@ -66,6 +67,16 @@ using reason = std::optional<std::string>;
 std::string quoted(std::string_view v)
 {
     return "'" + std::string(v) + "'";
+}
+
+/// renew --within and fleet --renew-within: a duration, a bare number in days.
+reason set_renewal_window(options& o, std::string_view v)
+{
+    const auto d = io::parse_duration(v, 'd');
+    if (!d)
+        return quoted(v) + " is not " + io::duration_syntax('d');
+    o.renew_within = *d;
+    return std::nullopt;
 }
 
 reason parse_unsigned(std::string_view v, std::uint64_t min, std::uint64_t max, std::uint64_t& out)
@@ -400,6 +411,13 @@ const option_spec table[] = {
      ASCEP_OPTIONAL(retry_failures)},
     {id_retry_failed, 0, "retry-failed", "", fleet_op, "try again the devices an earlier run left failed",
      ASCEP_FLAG(retry_failed)},
+    {id_renew_within, 0, "renew-within", "DURATION", fleet_op,
+     "renew issued devices whose certificate expires within DURATION (30d, 12h, 1d12h; a bare number is days)",
+     set_renewal_window,
+     ASCEP_OPTIONAL(renew_within)},
+    {id_reuse_key, 0, "reuse-key", "", fleet_op | renew_op,
+     "renew with the current key (renew: -k; fleet: each device's key.pem) instead of a new one",
+     ASCEP_FLAG(reuse_key)},
     {id_jsonl, 0, "jsonl", "", fleet_op, "print one JSON object per device event on stdout", ASCEP_FLAG(jsonl)},
     {id_report, 0, "report", "FILE", fleet_op, "write a JSON summary of the run to FILE", ASCEP_STRING(report_file)},
     {id_progress, 0, "progress", "auto|plain|none", fleet_op,
@@ -415,16 +433,8 @@ const option_spec table[] = {
     // renew
     {id_within, 0, "within", "DURATION", renew_op,
      "renew when the certificate expires within DURATION (30d, 12h, 90m; a bare number is days)",
-     [](options& o, std::string_view v) -> reason {
-         const auto d = io::parse_duration(v, 'd');
-         if (!d)
-             return quoted(v) + " is not " + io::duration_syntax('d');
-         o.renew_within = *d;
-         return std::nullopt;
-     },
+     set_renewal_window,
      ASCEP_OPTIONAL(renew_within)},
-    {id_reuse_key, 0, "reuse-key", "", renew_op, "renew with the same key instead of a new one",
-     ASCEP_FLAG(reuse_key)},
 
     {id_prefix, 0, "prefix", "PREFIX", bit(operation::mkrequest), "write PREFIX.key and PREFIX.csr (default local)",
      ASCEP_STRING(prefix)},
@@ -502,7 +512,7 @@ constexpr operation_name operation_names[] = {
     {operation::getcrl, "getcrl", "get the CRL for our certificate"},
     {operation::mkrequest, "mkrequest", "make a key and a certificate request"},
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
-    {operation::fleet, "fleet", "enroll every device of a manifest, concurrently and resumably"},
+    {operation::fleet, "fleet", "enroll (or, with --renew-within, renew) every device of a manifest, concurrently and resumably"},
     {operation::renew, "renew", "renew -l with a new key when it expires within --within; swap the pair safely"},
 };
 
@@ -869,6 +879,8 @@ result<void> finalize(options& o)
         if (o.ca_cert.empty() && o.ca_fingerprint.empty())
             return usage_error(op + ": say which CA to trust: -c FILE (its certificate, e.g. from getca) or "
                                     "--ca-fingerprint SHA256 (then GetCACert fetches it and must match)");
+        if (o.reuse_key && !o.renew_within)
+            return usage_error(op + ": --reuse-key needs --renew-within (it says which key a renewal uses)");
         break;
     }
 

@@ -160,10 +160,13 @@ struct options {
     std::string report_file;                ///< --report FILE
     std::string progress;                   ///< --progress auto|plain|none
 
-    // --- renew (also -k, -l, --bits) ---
-    /// --within DURATION: renew when -l expires within it (30d, 12h, 90m).
+    // --- renew (also -k, -l, --bits) and fleet ---
+    /// renew --within / fleet --renew-within DURATION: renew a certificate
+    /// that expires within it (30d, 12h, 90m).
     std::optional<std::chrono::seconds> renew_within;
-    bool reuse_key = false; ///< --reuse-key: keep -k instead of making a new key
+    /// --reuse-key: renew with the current key (renew: -k; fleet: each
+    /// device's key.pem) instead of a new one.
+    bool reuse_key = false;
 
     // --- inspect ---
     std::string input_file; ///< the positional FILE

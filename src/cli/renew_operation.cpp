@@ -10,6 +10,7 @@
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "io/duration.hpp"
+#include "io/durable_file.hpp"
 #include "io/pair_swap.hpp"
 #include "scep/csr.hpp"
 

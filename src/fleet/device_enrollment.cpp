@@ -63,12 +63,13 @@ void fleet_run::flush_journal()
 
 void fleet_run::finish_device(const device& d, std::string_view status, const std::string& tid,
                               const std::string& detail, unsigned messages, unsigned retries,
-                              clock::time_point started)
+                              clock::time_point started, std::string_view old_serial, std::string_view not_after)
 {
     const auto duration = ms_since(started);
-    progress_.event({d.id, status, tid, detail, messages, duration});
+    progress_.event({d.id, status, tid, detail, messages, duration, old_serial, not_after});
     if (!settings_.report_file.empty())
-        report_.push_back({d.id, std::string(status), tid, detail, messages, retries, duration});
+        report_.push_back({d.id, std::string(status), tid, detail, messages, retries, duration,
+                           std::string(old_serial), std::string(not_after)});
 }
 
 void fleet_run::interrupted(const device& d, const std::string& tid, unsigned messages, const std::string& detail)
@@ -123,13 +124,31 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
     const journal_record* prior = found ? &*found : nullptr;
     auto& counts = progress_.counts;
 
-    auto look_for_cert = [paths = paths_for(settings_.out_dir, d.id)] { return issued_certificate(paths); };
-    const auto issued_before = co_await async_offload(disk_, std::move(look_for_cert));
+    // An interrupted renewal's swap is completed here, in every run, before
+    // key.pem and cert.pem are looked at.
+    auto look = [&d, paths = paths_for(settings_.out_dir, d.id)] { return look_at_device(d, paths); };
+    const auto disk = co_await async_offload(disk_, std::move(look));
+    if (!disk.error.empty()) {
+        fail_device(d, prior ? prior->transaction_id : "", disk.error, st);
+        co_return;
+    }
+    if (disk.replaced && disk.issued) {
+        renewed(d, prior ? prior->transaction_id : "", Botan::hex_encode(disk.replaced->serial_number()),
+                *disk.issued, st);
+        co_return;
+    }
+    const auto& issued_before = disk.issued;
+    if (issued_before && settings_.renew_within) {
+        // A named local, not a co_await inside &&: STYLE.md §8 (g++ 12 and conditional co_await).
+        const bool renewing = co_await maybe_renew(d, st, prior, disk, slot);
+        if (renewing)
+            co_return;
+    }
     if (issued_before) {
         ++counts.issued;
         ++counts.already;
         const auto serial = Botan::hex_encode(issued_before->serial_number());
-        if (prior == nullptr || prior->state != device_state::issued)
+        if (prior == nullptr || (prior->state != device_state::issued && prior->state != device_state::renewed))
             record({d.id, device_state::issued, prior ? prior->transaction_id : "", serial, 0, unix_ms()});
         finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, st.started);
         co_return;
@@ -150,20 +169,21 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
     // so it is sent again as it was.
     const bool reuse_csr = prior == nullptr || prior->state != device_state::failed;
     std::string tid = prior != nullptr ? prior->transaction_id : std::string();
-    co_await enroll_device(std::move(d), st, resume, reuse_csr, std::move(tid), {}, slot);
+    co_await enroll_device(std::move(d), st, resume, reuse_csr, std::move(tid), {}, {}, slot);
 }
 
 asio::awaitable<void> fleet_run::poll_device(parked_device p, device_slot& slot)
 {
     co_await asio::this_coro::throw_if_cancelled(false);
     co_await enroll_device(std::move(p.row), p.progress, true, true, std::move(p.transaction_id),
-                           std::move(p.signer), slot);
+                           std::move(p.signer), std::move(p.renewal_of), slot);
 }
 
 asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, bool resume, bool reuse_csr,
                                                std::string tid, std::vector<std::uint8_t> signer_der,
-                                               device_slot& slot)
+                                               std::string renewal_of, device_slot& slot)
 {
+    const bool renewal = !renewal_of.empty();
     const auto paths = paths_for(settings_.out_dir, d.id);
     auto& counts = progress_.counts;
     // Between polls nothing of the device is held but its parked record, so
@@ -203,7 +223,11 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             stop->store(true);
         return m;
     };
-    const auto material = co_await async_offload(crypto_, std::move(make_material));
+    device_material material;
+    if (renewal)
+        material = co_await renewal_material(d, paths, polling || resume || !tid.empty());
+    else
+        material = co_await async_offload(crypto_, std::move(make_material));
     // No key and no error: the stop flag skipped the work (a signal, a full disk).
     const bool skipped = material.error.empty() && !material.key && !material.key_ops;
     if (skipped || (stopping_ && material.error.empty())) {
@@ -248,6 +272,8 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             req.digest = settings_.digest;
             req.use_post = settings_.use_post;
             req.self_signed = signer;
+            req.old_key = material.old_key;
+            req.old_cert = material.old_cert;
             req.max_poll_count = 1;
             req.resume = resume;
             plan = engine::prepare_enrollment(req, material.key_ops, rng_, why);
@@ -264,7 +290,8 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         signer = plan->signer_certificate();
         tid = plan->transaction_id();
         if (!resume)
-            record({d.id, device_state::requested, tid, {}, st.messages, unix_ms()});
+            record({d.id, renewal ? device_state::renewing : device_state::requested, tid, {}, st.messages,
+                    unix_ms()});
         if (!st.first_sent)
             st.first_sent = clock::now();
 
@@ -280,6 +307,10 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         }
         switch (r.status) {
         case ascep::enroll_status::issued: {
+            if (renewal) {
+                co_await install_renewal(d, tid, r, st, renewal_of);
+                co_return;
+            }
             std::vector<Botan::X509_Certificate> chain = r.chain.empty() ? ca_chain_ : r.chain;
             struct write_result {
                 std::string error;
@@ -308,11 +339,12 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             co_return;
         }
         case ascep::enroll_status::pending: {
+            const auto pending_state = renewal ? device_state::renewal_pending : device_state::pending;
             resume = true;
             if (!st.told_pending) {
                 // From now on a re-run polls (CertPoll) instead of asking again.
                 st.told_pending = true;
-                record({d.id, device_state::pending, tid, {}, 0, unix_ms()});
+                record({d.id, pending_state, tid, {}, 0, unix_ms()});
                 progress_.event({d.id, "pending", tid, {}, 0, -1});
             }
             if (stopping_) {
@@ -324,13 +356,16 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                                            settings_.max_poll_count, now);
             if (!wait) {
                 ++counts.pending;
-                record({d.id, device_state::pending, tid, "still PENDING at the poll limits", st.messages, unix_ms()});
+                record({d.id, pending_state, tid, "still PENDING at the poll limits", st.messages, unix_ms()});
                 finish_device(d, "pending", tid, "still PENDING at the poll limits", st.messages, st.retries,
                               st.started);
                 co_return;
             }
-            key_cache_.put(d.id, {material.key_ops, material.csr});
-            parked_.park(now + *wait, {std::move(d), std::move(tid), signer->BER_encode(), st});
+            // A renewal reads its pair again at each poll (renewal_material);
+            // the cache holds what an enrollment's poll would read.
+            if (!renewal)
+                key_cache_.put(d.id, {material.key_ops, material.csr});
+            parked_.park(now + *wait, {std::move(d), std::move(tid), signer->BER_encode(), st, std::move(renewal_of)});
             ++counts.waiting;
             wake_.cancel(); // the dispatcher may have to wake earlier now
             co_return;

@@ -28,7 +28,9 @@ std::string read_text(const std::string& path, std::string& why)
     return std::string(bytes.begin(), bytes.end());
 }
 
-std::shared_ptr<Botan::Private_Key> load_key(const std::string& path, std::string& why)
+} // namespace
+
+std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, std::string& why)
 {
     const auto text = read_text(path, why);
     if (!why.empty())
@@ -41,6 +43,8 @@ std::shared_ptr<Botan::Private_Key> load_key(const std::string& path, std::strin
         return nullptr;
     }
 }
+
+namespace {
 
 /// csr.pem as written here (PEM), and what it says, read without loading
 /// its key (scep::read_csr): polling devices read it again for every poll.
@@ -80,7 +84,79 @@ device_paths paths_for(const std::string& out_dir, const std::string& id)
     p.csr = p.dir + "/csr.pem";
     p.cert = p.dir + "/cert.pem";
     p.chain = p.dir + "/chain.pem";
+    p.key_new = p.dir + "/key.new.pem";
+    p.csr_new = p.dir + "/csr.new.pem";
+    p.cert_new = p.dir + "/cert.new.pem";
+    p.chain_new = p.dir + "/chain.new.pem";
+    p.previous = p.dir + "/previous";
     return p;
+}
+
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
+                                                  std::error_code* code)
+{
+    std::shared_ptr<Botan::Private_Key> key;
+    try {
+        key = std::make_shared<Botan::RSA_PrivateKey>(thread_rng(), bits);
+    } catch (const std::exception& e) {
+        why = std::string("key generation failed: ") + e.what();
+        return nullptr;
+    }
+    if (auto e = io::write_file_atomic(path, Botan::PKCS8::PEM_encode(*key), 0600, io::directory_sync::now, code);
+        !e.empty()) {
+        why = e;
+        return nullptr;
+    }
+    return key;
+}
+
+void request_for(device_material& m, const device& d, const std::string& csr_path,
+                 const std::string& default_challenge, bool reuse_csr)
+{
+    if (reuse_csr) {
+        if (auto old = load_csr(csr_path); old && scep::csr_is_for(old->summary, *m.key)) {
+            m.csr = std::move(old->der);
+            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
+            return;
+        }
+    }
+    std::string why;
+    scep::csr_fields fields;
+    std::vector<scep::dn_attribute> subject = d.subject;
+    if (subject.empty())
+        subject.push_back({"CN", d.id});
+    auto dn = scep::make_dn(subject, why);
+    if (!dn) {
+        m.error = "bad subject: " + why;
+        m.key.reset();
+        return;
+    }
+    fields.subject = std::move(*dn);
+    fields.dns = d.dns;
+    fields.ip = d.ip;
+    fields.email = d.email;
+    fields.challenge = d.challenge.empty() ? default_challenge : d.challenge;
+    if (auto bad = scep::check_csr_fields(fields)) {
+        m.error = *bad;
+        m.key.reset();
+        return;
+    }
+    try {
+        auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
+        auto csr = scep::make_csr(*ops, fields);
+        if (auto e = io::write_file_atomic(csr_path, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
+                                           io::directory_sync::now, &m.write_error);
+            !e.empty()) {
+            m.error = e;
+            m.key.reset();
+            return;
+        }
+        m.csr = std::move(csr);
+        m.key_ops = std::move(ops);
+    } catch (const std::exception& e) {
+        m.error = std::string("cannot make the request: ") + e.what();
+        m.key.reset();
+    }
 }
 
 device_material prepare_material(const device& d, const device_paths& paths, unsigned bits,
@@ -93,85 +169,31 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     }
     std::string why;
     if (!d.key_file.empty()) {
-        m.key = load_key(d.key_file, why);
+        m.key = load_private_key(d.key_file, why);
     } else if (io::file_exists(paths.key)) {
-        m.key = load_key(paths.key, why);
+        m.key = load_private_key(paths.key, why);
     } else {
-        try {
-            m.key = std::make_shared<Botan::RSA_PrivateKey>(thread_rng(), bits);
-        } catch (const std::exception& e) {
-            m.error = std::string("key generation failed: ") + e.what();
-            return m;
-        }
-        if (auto e = io::write_file_atomic(paths.key, Botan::PKCS8::PEM_encode(*m.key), 0600,
-                                           io::directory_sync::now, &m.write_error);
-            !e.empty()) {
-            m.error = e;
-            m.key.reset();
-            return m;
-        }
-        m.generated_key = true;
+        m.key = make_key_file(paths.key, bits, why, &m.write_error);
+        m.generated_key = m.key != nullptr;
     }
     if (!m.key) {
         m.error = why;
         return m;
     }
-
-    if (reuse_csr) {
-        if (auto old = load_csr(paths.csr); old && scep::csr_is_for(old->summary, *m.key)) {
-            m.csr = std::move(old->der);
-            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
-            return m;
-        }
-    }
-    scep::csr_fields fields;
-    std::vector<scep::dn_attribute> subject = d.subject;
-    if (subject.empty())
-        subject.push_back({"CN", d.id});
-    auto dn = scep::make_dn(subject, why);
-    if (!dn) {
-        m.error = "bad subject: " + why;
-        m.key.reset();
-        return m;
-    }
-    fields.subject = std::move(*dn);
-    fields.dns = d.dns;
-    fields.ip = d.ip;
-    fields.email = d.email;
-    fields.challenge = d.challenge.empty() ? default_challenge : d.challenge;
-    if (auto bad = scep::check_csr_fields(fields)) {
-        m.error = *bad;
-        m.key.reset();
-        return m;
-    }
-    try {
-        auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
-        auto csr = scep::make_csr(*ops, fields);
-        if (auto e = io::write_file_atomic(paths.csr, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
-                                           io::directory_sync::now, &m.write_error);
-            !e.empty()) {
-            m.error = e;
-            m.key.reset();
-            return m;
-        }
-        m.csr = std::move(csr);
-        m.key_ops = std::move(ops);
-    } catch (const std::exception& e) {
-        m.error = std::string("cannot make the request: ") + e.what();
-        m.key.reset();
-    }
+    request_for(m, d, paths.csr, default_challenge, reuse_csr);
     return m;
 }
 
-std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& paths)
+std::optional<Botan::X509_Certificate> certificate_for_request(const std::string& cert_path,
+                                                               const std::string& csr_path)
 {
-    if (!io::file_exists(paths.cert))
+    if (!io::file_exists(cert_path))
         return std::nullopt;
-    const auto csr = load_csr(paths.csr);
+    const auto csr = load_csr(csr_path);
     if (!csr)
         return std::nullopt;
     std::string why;
-    const auto text = read_text(paths.cert, why);
+    const auto text = read_text(cert_path, why);
     if (!why.empty())
         return std::nullopt;
     try {
@@ -184,6 +206,11 @@ std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& pa
     } catch (const std::exception&) {
         return std::nullopt;
     }
+}
+
+std::optional<Botan::X509_Certificate> issued_certificate(const device_paths& paths)
+{
+    return certificate_for_request(paths.cert, paths.csr);
 }
 
 std::string write_issued(const device_paths& paths, const Botan::X509_Certificate& cert,

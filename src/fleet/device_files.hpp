@@ -28,6 +28,13 @@ struct device_paths {
     std::string csr;
     std::string cert;
     std::string chain;
+    /// Renewal (renewal_files.hpp): the new pair beside the current one,
+    /// and previous/ for the pair it replaces.
+    std::string key_new;
+    std::string csr_new;
+    std::string cert_new;
+    std::string chain_new;
+    std::string previous;
 };
 
 device_paths paths_for(const std::string& out_dir, const std::string& id);
@@ -40,6 +47,9 @@ struct device_material {
     std::shared_ptr<const cms::private_key_ops> key_ops;
     std::vector<std::uint8_t> csr; ///< DER
     bool generated_key = false;
+    /// Renewal: the current pair, which signs the request (RenewalReq).
+    std::shared_ptr<Botan::Private_Key> old_key;
+    std::optional<Botan::X509_Certificate> old_cert;
     std::string error; ///< set when the material could not be had; then nothing else is
     /// The errno of a failed write into DIR/<id> (make the directory, write
     /// key.pem or csr.pem): io::is_local_fault tells a full or read-only
@@ -53,6 +63,25 @@ struct device_material {
 /// with the same one), else a new one from the row, written to csr.pem.
 device_material prepare_material(const device& d, const device_paths& paths, unsigned bits,
                                  const std::string& default_challenge, bool reuse_csr);
+
+/// The pieces of prepare_material, for renewal_files.cpp.
+/// A private key (PEM PKCS#8) from `path`; null and `why` when unusable.
+std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, std::string& why);
+/// A fresh RSA key of `bits`, written to `path` (0600, fsync'ed) before it
+/// is returned; null and `why` on failure (`code`: the write's errno).
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
+                                                  std::error_code* code = nullptr);
+/// Sets m.csr and m.key_ops for m.key: `csr_path` when `reuse_csr` and it
+/// is a request for that key, else a new request from the row, written to
+/// `csr_path`. On failure sets m.error (m.write_error for a failed write)
+/// and clears m.key.
+void request_for(device_material& m, const device& d, const std::string& csr_path,
+                 const std::string& default_challenge, bool reuse_csr);
+
+/// The certificate at `cert_path` when it parses and certifies the key of
+/// the request at `csr_path`.
+std::optional<Botan::X509_Certificate> certificate_for_request(const std::string& cert_path,
+                                                               const std::string& csr_path);
 
 /// cert.pem, when it exists, parses and certifies the key of csr.pem: the
 /// device was issued by an earlier run.

@@ -1,6 +1,7 @@
 // The fleet run's private state, shared by the files that implement it:
-// runner.cpp (set-up, dispatch, signals, the end of the run) and
-// device_enrollment.cpp (one device from its key to its certificate).
+// runner.cpp (set-up, dispatch, signals, the end of the run),
+// device_enrollment.cpp (one device from its key to its certificate) and
+// device_renewal.cpp (what is renewal's own: when, with which keys, the swap).
 #pragma once
 
 #include "fleet/journal.hpp"
@@ -8,11 +9,13 @@
 #include "fleet/manifest.hpp"
 #include "fleet/poll_queue.hpp"
 #include "fleet/progress.hpp"
+#include "fleet/renewal_files.hpp"
 #include "fleet/report.hpp"
 #include "fleet/runner.hpp"
 #include "fleet/settings.hpp"
 
 #include "ascep/client.hpp"
+#include "ascep/enroll.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -67,8 +70,21 @@ private:
     void launch(std::list<device_slot>::iterator slot, asio::awaitable<void> task);
     asio::awaitable<void> start_device(device d, device_slot& slot);
     asio::awaitable<void> poll_device(parked_device p, device_slot& slot);
+    /// One request and its polls. `renewal_of`: a renewal of the certificate
+    /// with that serial (device_renewal.cpp); empty: an enrollment.
     asio::awaitable<void> enroll_device(device d, device_progress st, bool resume, bool reuse_csr, std::string tid,
-                                        std::vector<std::uint8_t> signer_der, device_slot& slot);
+                                        std::vector<std::uint8_t> signer_der, std::string renewal_of,
+                                        device_slot& slot);
+    // device_renewal.cpp
+    /// An issued device in a --renew-within run: renewed when due or when a
+    /// renewal is under way (then true, `d` moved from); false: skip it.
+    asio::awaitable<bool> maybe_renew(device& d, device_progress& st, const journal_record* prior,
+                                      const device_on_disk& disk, device_slot& slot);
+    asio::awaitable<device_material> renewal_material(const device& d, const device_paths& paths, bool under_way);
+    asio::awaitable<void> install_renewal(const device& d, const std::string& tid, const ascep::enroll_result& r,
+                                          const device_progress& st, const std::string& old_serial);
+    void renewed(const device& d, const std::string& tid, const std::string& old_serial,
+                 const Botan::X509_Certificate& cert, const device_progress& st);
     void fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st);
     asio::awaitable<void> tick();
     asio::awaitable<bool> backoff(device_slot& slot, unsigned step);
@@ -78,7 +94,8 @@ private:
     void record(journal_record r);
     void flush_journal();
     void finish_device(const device& d, std::string_view status, const std::string& tid, const std::string& detail,
-                       unsigned messages, unsigned retries, clock::time_point started);
+                       unsigned messages, unsigned retries, clock::time_point started,
+                       std::string_view old_serial = {}, std::string_view not_after = {});
     void interrupted(const device& d, const std::string& tid, unsigned messages, const std::string& detail = {});
     /// A write into --out failed with a local fault (io::is_local_fault):
     /// the device is left for the re-run, not journaled as failed, and the

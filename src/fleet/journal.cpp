@@ -24,7 +24,8 @@ namespace json = boost::json;
 using detail::compacting_path;
 using detail::errno_text;
 
-constexpr std::array<std::string_view, 4> state_names{"requested", "pending", "issued", "failed"};
+constexpr std::array<std::string_view, 7> state_names{"requested", "pending",         "issued", "failed",
+                                                     "renewing",  "renewal_pending", "renewed"};
 
 
 // Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629:
@@ -145,6 +146,8 @@ std::string format_journal_line(const journal_record& r)
     o.emplace("detail", clean_utf8(cut_detail(r.detail)));
     o.emplace("attempts", r.attempts);
     o.emplace("time_ms", r.time_ms);
+    if (!r.old_serial.empty()) // absent otherwise: enrollment lines stay as they were
+        o.emplace("old_serial", clean_utf8(r.old_serial));
     std::string line = json::serialize(o);
     line += '\n';
     return line;
@@ -174,7 +177,7 @@ std::optional<journal_record> parse_journal_line(std::string_view line, std::str
     if (!get_string(*o, "id", r.id, error, true) || !get_string(*o, "state", state, error, true) ||
         !get_string(*o, "transaction_id", r.transaction_id, error, false) ||
         !get_string(*o, "detail", r.detail, error, false) || !get_integer(*o, "attempts", r.attempts, error) ||
-        !get_integer(*o, "time_ms", r.time_ms, error))
+        !get_integer(*o, "time_ms", r.time_ms, error) || !get_string(*o, "old_serial", r.old_serial, error, false))
         return std::nullopt;
     if (r.id.empty()) {
         error = "empty \"id\"";

@@ -28,7 +28,7 @@ inline constexpr std::size_t max_journal_line = 64 * 1024;
 inline constexpr std::size_t max_journal_detail = 8 * 1024;
 
 /// One line as written: a JSON object with keys id, state, transaction_id,
-/// detail, attempts, time_ms, and a final '\n'. Bytes that are not UTF-8 are
+/// detail, attempts, time_ms (and old_serial when set), and a final '\n'. Bytes that are not UTF-8 are
 /// written as U+FFFD so the file stays valid JSON; `detail` is cut to
 /// max_journal_detail bytes. Pure; never fails.
 std::string format_journal_line(const journal_record& r);

@@ -7,9 +7,15 @@
 
 namespace ascep::fleet {
 
-enum class device_state { requested, pending, issued, failed };
+/// A device's last state. The renewal states (fleet --renew-within) extend
+/// the enrollment ones: `renewing` is written once key.new.pem is on disk
+/// (transaction_id: the new key's), `renewal_pending` when the CA answered
+/// PENDING to it, `renewed` once the new pair is in place (detail: the new
+/// serial, old_serial: the one it replaced).
+enum class device_state { requested, pending, issued, failed, renewing, renewal_pending, renewed };
 
-/// "requested", "pending", "issued", "failed": the names in the journal.
+/// "requested", "pending", "issued", "failed", "renewing", "renewal_pending",
+/// "renewed": the names in the journal.
 std::string_view name(device_state s);
 
 struct journal_record {
@@ -19,6 +25,7 @@ struct journal_record {
     std::string detail;         ///< failure reason, or serial number when issued
     unsigned attempts = 0;      ///< messages sent so far for this device
     std::int64_t time_ms = 0;   ///< unix time in milliseconds
+    std::string old_serial{};   ///< `renewed`: the serial of the certificate replaced; else empty
     friend bool operator==(const journal_record&, const journal_record&) = default;
 };
 

@@ -42,8 +42,9 @@ struct device_progress {
 struct parked_device {
     device row;
     std::string transaction_id;
-    std::vector<std::uint8_t> signer; ///< DER of the self-signed certificate the request was signed with
+    std::vector<std::uint8_t> signer; ///< DER of the certificate the request was signed with
     device_progress progress;
+    std::string renewal_of{}; ///< a renewal: the serial of the certificate it replaces; empty: an enrollment
 };
 
 /// When to poll again after a PENDING, or nullopt when the limits are reached

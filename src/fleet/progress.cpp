@@ -46,7 +46,9 @@ std::string progress::line() const
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = elapsed > 0 ? static_cast<double>(c.issued_now) / elapsed : 0;
     const std::size_t done = c.issued + c.failed + c.pending + c.interrupted;
-    std::string text = "issued " + std::to_string(c.issued) + " / pending " + std::to_string(c.waiting + c.pending) +
+    std::string text = "issued " + std::to_string(c.issued) +
+                       (c.renewed != 0 ? " (renewed " + std::to_string(c.renewed) + ")" : std::string()) +
+                       " / pending " + std::to_string(c.waiting + c.pending) +
                        " / failed " + std::to_string(c.failed) + " / total " + std::to_string(c.total);
     char buf[64];
     std::snprintf(buf, sizeof buf, ", %.1f/s", rate);
@@ -99,7 +101,11 @@ void progress::event(const device_event& e)
     if (!e.transaction_id.empty())
         o["transaction_id"] = e.transaction_id;
     if (!e.detail.empty())
-        o[e.event == "issued" || e.event == "skipped" ? "serial" : "reason"] = e.detail;
+        o[e.event == "issued" || e.event == "skipped" || e.event == "renewed" ? "serial" : "reason"] = e.detail;
+    if (!e.old_serial.empty())
+        o["old_serial"] = e.old_serial;
+    if (!e.not_after.empty())
+        o["not_after"] = e.not_after;
     if (e.messages != 0)
         o["messages"] = e.messages;
     if (e.duration_ms >= 0)

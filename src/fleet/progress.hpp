@@ -22,6 +22,7 @@ struct tally {
     std::size_t interrupted = 0;  ///< stopped by a signal before an answer
     std::size_t waiting = 0;      ///< now PENDING between polls
     std::size_t issued_now = 0;   ///< issued by this run
+    std::size_t renewed = 0;      ///< of `issued_now`: renewals (--renew-within)
 };
 
 /// One device event for --jsonl ("issued", "pending", "failed", ...).
@@ -29,9 +30,11 @@ struct device_event {
     std::string_view id;
     std::string_view event;
     std::string_view transaction_id;
-    std::string_view detail; ///< reason, or serial number for "issued"
+    std::string_view detail; ///< reason, or serial number for "issued", "skipped", "renewed"
     unsigned messages = 0;
     std::int64_t duration_ms = -1;
+    std::string_view old_serial{}; ///< "renewed": the serial of the certificate replaced
+    std::string_view not_after{};  ///< "renewed": the new certificate's notAfter (RFC 3339)
 };
 
 class progress {

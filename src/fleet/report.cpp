@@ -15,6 +15,7 @@ std::string write_report(const std::string& path, const tally& counts, const std
     root["total"] = counts.total;
     root["issued"] = counts.issued;
     root["issued_before"] = counts.already;
+    root["renewed"] = counts.renewed;
     root["pending"] = counts.pending;
     root["failed"] = counts.failed;
     root["not_finished"] = counts.interrupted;
@@ -28,7 +29,11 @@ std::string write_report(const std::string& path, const tally& counts, const std
         if (!d.transaction_id.empty())
             o["transaction_id"] = d.transaction_id;
         if (!d.detail.empty())
-            o[d.status == "issued" || d.status == "skipped" ? "serial" : "reason"] = d.detail;
+            o[d.status == "issued" || d.status == "skipped" || d.status == "renewed" ? "serial" : "reason"] = d.detail;
+        if (!d.old_serial.empty())
+            o["old_serial"] = d.old_serial;
+        if (!d.not_after.empty())
+            o["not_after"] = d.not_after;
         o["messages"] = d.messages;
         o["retries"] = d.retries;
         o["duration_ms"] = d.duration_ms;

@@ -63,6 +63,12 @@ struct fleet_settings {
     /// Devices the journal lists as failed are tried again.
     bool retry_failed = false;
 
+    /// --renew-within: issued devices whose cert.pem expires before now +
+    /// this are renewed (renewal_files.hpp); unset: issued devices are skipped.
+    std::optional<std::chrono::seconds> renew_within;
+    /// --reuse-key: a renewal keeps the device's key instead of a new one.
+    bool reuse_key = false;
+
     /// On SIGINT/SIGTERM, requests in flight get this long to finish.
     std::chrono::milliseconds grace{5000};
     /// Devices being worked on at once (key generation, requests, backoff;

@@ -31,6 +31,58 @@ bool file_exists(const std::string& path)
     return ::stat(path.c_str(), &st) == 0;
 }
 
+namespace {
+
+/// fsyncs the directory that holds `path`, so that a new, renamed or
+/// removed entry in it survives a power loss.
+std::string sync_directory_of(const std::string& path, std::error_code* code = nullptr)
+{
+    const std::filesystem::path p(path);
+    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+        const auto why = failed("sync", dir.string(), code);
+        if (dfd >= 0)
+            ::close(dfd);
+        return why;
+    }
+    ::close(dfd);
+    return {};
+}
+
+} // namespace
+
+std::string rename_durable(const std::string& from, const std::string& to)
+{
+    if (::rename(from.c_str(), to.c_str()) != 0)
+        return failed("rename", from) + " to " + to;
+    auto why = sync_directory_of(to);
+    const std::filesystem::path a(from), b(to);
+    if (why.empty() && a.parent_path() != b.parent_path())
+        why = sync_directory_of(from);
+    return why;
+}
+
+std::string copy_file_durable(const std::string& from, const std::string& to, std::optional<mode_t> mode,
+                              directory_sync sync)
+{
+    constexpr std::size_t max_copy = 1024 * 1024;
+    struct stat st {};
+    if (::stat(from.c_str(), &st) != 0)
+        return failed("read", from);
+    std::vector<std::uint8_t> content;
+    if (auto why = read_file(from, content, max_copy); !why.empty())
+        return why;
+    return write_file_atomic(to, content, mode.value_or(st.st_mode & 07777), sync);
+}
+
+std::string remove_durable(const std::string& path)
+{
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return failed("remove", path);
+    return sync_directory_of(path);
+}
+
 bool is_local_fault(const std::error_code& code)
 {
     if (code.category() != std::generic_category() && code.category() != std::system_category())
@@ -60,17 +112,7 @@ std::string make_directory_durable(const std::string& path, mode_t mode, std::er
             errno = ENOTDIR;
         return failed("create", path, code);
     }
-    const std::filesystem::path p(path);
-    const auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd < 0 || ::fsync(dfd) != 0) {
-        const auto why = failed("sync", parent.string(), code);
-        if (dfd >= 0)
-            ::close(dfd);
-        return why;
-    }
-    ::close(dfd);
-    return {};
+    return sync_directory_of(path, code);
 }
 
 std::string write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode,

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,23 @@ std::string write_file_atomic(const std::string& path, std::string_view content,
 std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::size_t max_size);
 
 bool file_exists(const std::string& path);
+
+/// Renames `from` to `to` (same file system) and fsyncs the directory of
+/// `to` (and of `from`, when it differs), so that the rename survives a
+/// power loss before anything that follows it. Returns an empty string, or
+/// why it failed (errno text with the paths).
+std::string rename_durable(const std::string& from, const std::string& to);
+
+/// Copies `from` (at most 1 MiB: keys, certificates, requests) to `to`
+/// atomically and durably (write_file_atomic), with `mode`, or with
+/// `from`'s permission bits when `mode` is not given.
+std::string copy_file_durable(const std::string& from, const std::string& to,
+                              std::optional<mode_t> mode = std::nullopt,
+                              directory_sync sync = directory_sync::now);
+
+/// Removes `path` (a missing file is fine) and fsyncs its directory.
+/// Returns an empty string, or why it failed.
+std::string remove_durable(const std::string& path);
 
 /// Creates directory `path` with `mode` unless it exists already (as a
 /// directory), and when it is new, fsyncs its parent so that the new entry

@@ -12,48 +12,6 @@
 #include <vector>
 
 namespace ascep::io {
-namespace {
-
-std::string failed(const char* what, const std::string& path)
-{
-    return std::string("cannot ") + what + " " + path + ": " + std::strerror(errno);
-}
-
-/// Makes a rename or unlink in `path`'s directory durable.
-std::string sync_directory_of(const std::string& path)
-{
-    const std::filesystem::path p(path);
-    const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || ::fsync(dfd) != 0) {
-        const auto why = failed("sync", dir.string());
-        if (dfd >= 0)
-            ::close(dfd);
-        return why;
-    }
-    ::close(dfd);
-    return {};
-}
-
-std::string rename_durable(const std::string& from, const std::string& to)
-{
-    if (::rename(from.c_str(), to.c_str()) != 0)
-        return failed("rename", from + " to " + to);
-    return sync_directory_of(to);
-}
-
-std::string remove_durable(const std::string& path)
-{
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-        return failed("remove", path);
-    return sync_directory_of(path);
-}
-
-// Keys and certificates are small; anything larger is not one of ours.
-constexpr std::size_t max_pair_file = 1024 * 1024;
-
-} // namespace
-
 pair_decision next_step(const pair_files& f, const pair_paths& p)
 {
     if (!f.key)
@@ -83,17 +41,6 @@ pair_decision next_step(const pair_files& f, const pair_paths& p)
 pair_files look_at(const pair_paths& p)
 {
     return {file_exists(p.key), file_exists(p.cert), file_exists(p.key_new()), file_exists(p.cert_new())};
-}
-
-std::string copy_file_durable(const std::string& from, const std::string& to)
-{
-    struct stat st {};
-    if (::stat(from.c_str(), &st) != 0)
-        return failed("read", from);
-    std::vector<std::uint8_t> content;
-    if (auto why = read_file(from, content, max_pair_file); !why.empty())
-        return why;
-    return write_file_atomic(to, content, st.st_mode & 07777);
 }
 
 std::string abandon_new_key(const pair_paths& p)

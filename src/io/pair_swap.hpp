@@ -85,7 +85,4 @@ std::string finish_swap(const pair_paths& p, pair_step from);
 /// starts afresh (the old pair was never touched).
 std::string abandon_new_key(const pair_paths& p);
 
-/// Copies `from` to `to` atomically and durably, with `from`'s permission bits.
-std::string copy_file_durable(const std::string& from, const std::string& to);
-
 } // namespace ascep::io

@@ -163,6 +163,33 @@ TEST_CASE("required options of every operation", "[cli][options]")
         CHECK_THAT(error_of(args({"fleet", "--progress", "fancy"})), Contains("not auto, plain or none"));
         CHECK_THAT(error_of(args({"fleet", "--json"})), Contains("not valid for fleet"));
         CHECK_THAT(error_of(args({"enroll", "--manifest", "m"})), Contains("not valid for enroll"));
+        CHECK_THAT(error_of(args({"fleet", "--renew-within", "soon"})), Contains("not a duration such as 30d"));
+        CHECK_THAT(error_of(args({"fleet", "--renew-within", "-3d"})), Contains("a bare number is days"));
+    }
+    SECTION("fleet --renew-within takes a duration, a bare number in days; --reuse-key needs it")
+    {
+        auto with = [](std::initializer_list<const char*> extra) -> result<options> {
+            auto v = argv_of({"fleet", "-u", "http://ca", "--manifest", "m", "--out", "d", "-c", "ca"});
+            v.insert(v.end(), extra);
+            auto o = parse_arguments(v);
+            if (!o)
+                return o.error();
+            if (auto r = finalize(*o); !r)
+                return r.error();
+            return o;
+        };
+        auto days = with({"--renew-within", "3d", "--reuse-key"});
+        REQUIRE(days);
+        CHECK(days->renew_within == std::chrono::hours(72));
+        CHECK(days->reuse_key);
+        auto bare = with({"--renew-within", "2"});
+        REQUIRE(bare);
+        CHECK(bare->renew_within == std::chrono::hours(48));
+        CHECK_FALSE(bare->reuse_key);
+        CHECK(with({"--renew-within", "1d12h"})->renew_within == std::chrono::hours(36));
+        CHECK_FALSE(with({})->renew_within);
+        CHECK(error_of(with({"--reuse-key"})) ==
+              "fleet: --reuse-key needs --renew-within (it says which key a renewal uses)");
     }
     SECTION("--help skips the checks")
     {

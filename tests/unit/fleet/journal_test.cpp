@@ -310,3 +310,20 @@ TEST_CASE("journal: appends from 4 threads give 4000 whole lines")
     for (int t = 0; t < 4; ++t)
         CHECK(j.replayed().at("t" + std::to_string(t)).attempts == 999);
 }
+
+TEST_CASE("journal: the renewal states round-trip; old_serial appears only where it is set")
+{
+    for (const auto state : {device_state::renewing, device_state::renewal_pending, device_state::renewed}) {
+        journal_record r{"gw-1", state, "ABCD", "1F", 2, 1700000000000, state == device_state::renewed ? "0E" : ""};
+        const auto line = fleet::format_journal_line(r);
+        INFO(line);
+        CHECK((line.find("\"old_serial\"") != std::string::npos) == (state == device_state::renewed));
+        std::string error;
+        const auto back = fleet::parse_journal_line(line, error);
+        REQUIRE(back);
+        CHECK(*back == r);
+    }
+    CHECK(fleet::format_journal_line({"gw-1", device_state::issued, "ABCD", "1F", 1, 5}) ==
+          "{\"id\":\"gw-1\",\"state\":\"issued\",\"transaction_id\":\"ABCD\",\"detail\":\"1F\",\"attempts\":1,"
+          "\"time_ms\":5}\n");
+}

@@ -1,0 +1,332 @@
+// ascep fleet --renew-within end to end: the binary against a real
+// ascep-testca, fleets enrolled with short certificates and then renewed,
+// killed -9 at random moments of the renewal run and run again; every pair
+// checked on disk, at the CA (its list of issued certificates) and in the
+// journal.
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+#include "testca_process.hpp"
+#include "text_files.hpp"
+
+#include <botan/data_src.h>
+#include <botan/hash.h>
+#include <botan/hex.h>
+#include <botan/pkcs8.h>
+#include <botan/pkix_types.h>
+#include <botan/x509cert.h>
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace ascep;
+using test::count_of;
+using test::slurp;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string device_id(std::size_t i)
+{
+    char id[32];
+    std::snprintf(id, sizeof id, "dev-%04zu", i);
+    return id;
+}
+
+void write_manifest(const fs::path& file, std::size_t n)
+{
+    std::ofstream out(file);
+    out << "id,subject\n";
+    for (std::size_t i = 1; i <= n; ++i)
+        out << device_id(i) << ",\"CN=" << device_id(i) << ",O=Renew Test\"\n";
+}
+
+std::string sha256_of(const std::string& text)
+{
+    auto h = Botan::HashFunction::create_or_throw("SHA-256");
+    h->update(text);
+    return Botan::hex_encode(h->final_stdvec());
+}
+
+std::string serial_of(const fs::path& cert)
+{
+    return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
+}
+
+/// The test CA without a challenge: a renewal signed by a certificate it
+/// issued needs none, and the first enrollment then needs none either.
+struct renew_fixture {
+    test::temp_dir dir;
+    test::testca_process ca;
+    std::size_t devices;
+
+    renew_fixture(std::vector<std::string> ca_opts, std::size_t n)
+        : ca(ASCEP_TESTCA_PATH, dir, std::move(ca_opts)), devices(n)
+    {
+        const auto r = test::run_process({ASCEP_PATH, "getca", "-u", ca.url, "-c", path("ca.crt")});
+        REQUIRE(r.exit_code == 0);
+        write_manifest(dir.file("devices.csv"), n);
+    }
+
+    std::string path(const std::string& name) const { return dir.file(name).string(); }
+    fs::path device_dir(std::size_t i) const { return dir.file("out") / device_id(i); }
+
+    std::vector<std::string> fleet(std::vector<std::string> extra) const
+    {
+        std::vector<std::string> a{ASCEP_PATH, "fleet", "--manifest", path("devices.csv"), "--out", path("out"),
+                                   "-u", ca.url, "-c", path("ca.crt"), "--bits", "1024", "--progress", "plain"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+
+    /// Serial of each device's cert.pem.
+    std::map<std::string, std::string> serials() const
+    {
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 1; i <= devices; ++i)
+            out[device_id(i)] = serial_of(device_dir(i) / "cert.pem");
+        return out;
+    }
+
+    /// How many certificates the CA issued to each device (`ascep-testca list`).
+    std::map<std::string, int> issued_at_ca() const
+    {
+        const auto r = ca.command({"list"});
+        REQUIRE(r.exit_code == 0);
+        std::map<std::string, int> out;
+        const auto issued = r.output.substr(r.output.find("issued:"));
+        for (std::size_t i = 1; i <= devices; ++i)
+            out[device_id(i)] = static_cast<int>(count_of(issued, device_id(i)));
+        return out;
+    }
+
+    /// Every device: a new certificate for its new key, the old pair in
+    /// previous/, no file of the swap left, and a different serial.
+    void check_renewed(const std::map<std::string, std::string>& old_serials, bool new_key) const
+    {
+        for (std::size_t i = 1; i <= devices; ++i) {
+            const auto d = device_dir(i);
+            INFO(d);
+            Botan::DataSource_Stream key_src((d / "key.pem").string());
+            const std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(key_src));
+            const Botan::X509_Certificate cert((d / "cert.pem").string());
+            CHECK(cert.subject_public_key_bitstring() == key->public_key_bits());
+            CHECK(cert.subject_dn().get_first_attribute("CN") == device_id(i));
+            const Botan::X509_Certificate old((d / "previous" / "cert.pem").string());
+            Botan::DataSource_Stream old_key_src((d / "previous" / "key.pem").string());
+            const std::unique_ptr<Botan::Private_Key> old_key(Botan::PKCS8::load_key(old_key_src));
+            CHECK(old.subject_public_key_bitstring() == old_key->public_key_bits());
+            CHECK(Botan::hex_encode(old.serial_number()) == old_serials.at(device_id(i)));
+            CHECK(Botan::hex_encode(cert.serial_number()) != old_serials.at(device_id(i)));
+            CHECK((key->public_key_bits() != old_key->public_key_bits()) == new_key);
+            for (const char* gone : {"key.new.pem", "csr.new.pem", "cert.new.pem", "chain.new.pem"})
+                CHECK_FALSE(fs::exists(d / gone));
+        }
+    }
+};
+
+/// transactionIDs of the `renewing` records, per device: one new key each.
+std::map<std::string, std::set<std::string>> renewing_transactions(const fs::path& journal)
+{
+    std::map<std::string, std::set<std::string>> out;
+    std::istringstream in(slurp(journal));
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("\"state\":\"renewing\"") == std::string::npos)
+            continue;
+        const auto id_at = line.find("\"id\":\"") + 6;
+        const auto tid_at = line.find("\"transaction_id\":\"") + 18;
+        out[line.substr(id_at, line.find('"', id_at) - id_at)].insert(line.substr(tid_at, line.find('"', tid_at) - tid_at));
+    }
+    return out;
+}
+
+/// Runs `argv`, reading its --jsonl events as they come, and kills it with
+/// SIGKILL after `kill_after` renewal events ("pending" or "renewed").
+/// Returns the exit status (128 + 9 when killed) and the events seen.
+std::pair<int, std::size_t> run_and_kill(const std::vector<std::string>& argv, std::size_t kill_after,
+                                         const fs::path& log)
+{
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(out[1], 1);
+        const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(err, 2);
+        ::close(out[0]);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::size_t events = 0;
+    bool killed = false;
+    std::string pending;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        pending.append(buf, static_cast<std::size_t>(n));
+        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+            const auto line = pending.substr(0, nl);
+            pending.erase(0, nl + 1);
+            if (line.find("\"event\":\"renewed\"") != std::string::npos ||
+                line.find("\"event\":\"pending\"") != std::string::npos)
+                ++events;
+            if (!killed && events >= kill_after) {
+                ::kill(pid, SIGKILL);
+                killed = true;
+            }
+        }
+    }
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), events};
+}
+
+} // namespace
+
+TEST_CASE("fleet --renew-within: 100 devices issued for 2 days renewed within 3d; then nothing is due within 1d")
+{
+    renew_fixture f({"--validity", "2"}, 100);
+    auto first = test::run_process(f.fleet({}));
+    INFO(first.errors);
+    REQUIRE(first.exit_code == 0);
+    const auto old_serials = f.serials();
+
+    const auto r = test::run_process(f.fleet({"--renew-within", "3d", "--jsonl", "--report", f.path("r.json")}));
+    INFO(r.errors.substr(r.errors.size() > 3000 ? r.errors.size() - 3000 : 0));
+    REQUIRE(r.exit_code == 0);
+    CHECK(count_of(r.output, "\"event\":\"renewed\"") == 100);
+    CHECK(count_of(r.output, "\"old_serial\":") == 100);
+    CHECK(count_of(r.output, "\"not_after\":") == 100);
+    CHECK(r.errors.find("issued 100 (renewed 100) / pending 0 / failed 0") != std::string::npos);
+    const auto report = slurp(f.dir.file("r.json"));
+    CHECK(report.find("\"renewed\":100") != std::string::npos);
+    CHECK(count_of(report, "\"status\":\"renewed\"") == 100);
+    CHECK(count_of(report, "\"not_after\":") == 100);
+    f.check_renewed(old_serials, true);
+    for (const auto& [id, n] : f.issued_at_ca())
+        CHECK(n == 2);
+    // The journal: exactly one new key per device.
+    const auto tids = renewing_transactions(f.dir.file("out") / "journal.jsonl");
+    CHECK(tids.size() == 100);
+    for (const auto& [id, set] : tids)
+        CHECK(set.size() == 1);
+
+    const auto again = test::run_process(f.fleet({"--renew-within", "1d", "--jsonl"}));
+    INFO(again.errors);
+    CHECK(again.exit_code == 0);
+    CHECK(count_of(again.output, "\"event\":\"renewed\"") == 0);
+    CHECK(count_of(again.output, "\"event\":\"skipped\"") == 100);
+    for (const auto& [id, n] : f.issued_at_ca())
+        CHECK(n == 2);
+}
+
+TEST_CASE("fleet --renew-within --reuse-key against a CA without Renewal: PKCSReq signed by the current pair")
+{
+    // No "Renewal" in GetCACaps: the request is a PKCSReq, signed by cert.pem.
+    renew_fixture f({"--validity", "2", "--caps", "POSTPKIOperation,SHA-256,AES,SCEPStandard"}, 5);
+    REQUIRE(test::run_process(f.fleet({})).exit_code == 0);
+    const auto old_serials = f.serials();
+    const auto r = test::run_process(f.fleet({"--renew-within", "3d", "--reuse-key", "--jsonl"}));
+    INFO(r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(count_of(r.output, "\"event\":\"renewed\"") == 5);
+    f.check_renewed(old_serials, false);
+    CHECK(count_of(slurp(f.ca.log()), "PKCSReq") >= 10);
+    CHECK(count_of(slurp(f.ca.log()), "RenewalReq") == 0);
+
+    const auto bad = test::run_process(f.fleet({"--reuse-key"}));
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.errors.find("--reuse-key needs --renew-within") != std::string::npos);
+}
+
+TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -9 three times, resumed to the end")
+{
+    // Enrolled without PENDING (that path is fleet_test's); the renewals wait.
+    renew_fixture f({"--validity", "2"}, 300);
+    const auto enrolled = test::run_process(f.fleet({"--concurrency", "32"}));
+    INFO(enrolled.errors.substr(enrolled.errors.size() > 2000 ? enrolled.errors.size() - 2000 : 0));
+    REQUIRE(enrolled.exit_code == 0);
+    const auto old_serials = f.serials();
+    // Renewed certificates are good for 30 days: never due again in this test.
+    f.ca.restart_with({"--pending", "2", "--validity", "30"});
+
+    const auto args = f.fleet({"--renew-within", "3d", "-t", "1", "--concurrency", "32", "--jsonl"});
+    const char* seed_text = std::getenv("ASCEP_TEST_SEED");
+    const auto seed = seed_text ? std::strtoull(seed_text, nullptr, 10) : std::random_device{}();
+    std::cout << "fleet-renew: kill moments from seed " << seed << " (ASCEP_TEST_SEED to repeat)" << std::endl;
+    std::mt19937_64 pick(seed);
+    std::map<std::string, std::set<std::string>> new_keys; // every key.new.pem / new key.pem seen, per device
+    auto remember_keys = [&] {
+        for (std::size_t i = 1; i <= f.devices; ++i) {
+            const auto d = f.device_dir(i);
+            if (fs::exists(d / "key.new.pem"))
+                new_keys[device_id(i)].insert(sha256_of(slurp(d / "key.new.pem")));
+            if (fs::exists(d / "previous" / "key.pem") && fs::exists(d / "cert.pem") &&
+                serial_of(d / "cert.pem") != old_serials.at(device_id(i)))
+                new_keys[device_id(i)].insert(sha256_of(slurp(d / "key.pem")));
+        }
+    };
+    for (int kill_no = 0; kill_no < 3; ++kill_no) {
+        // Each device gives a "pending" and a "renewed" event; kill somewhere
+        // in the first half of what is left.
+        std::size_t left = 0;
+        for (std::size_t i = 1; i <= f.devices; ++i)
+            if (!fs::exists(f.device_dir(i) / "previous" / "cert.pem"))
+                ++left;
+        const auto k = std::uniform_int_distribution<std::size_t>(1, std::max<std::size_t>(1, left))(pick);
+        std::cout << "fleet-renew: kill " << kill_no + 1 << " after " << k << " renewal events" << std::endl;
+        const auto [code, seen] = run_and_kill(args, k, f.dir.file("renew.log"));
+        INFO("kill " << kill_no + 1 << " after " << k << " events: exit " << code << ", " << seen << " events");
+        CHECK(code == 128 + SIGKILL);
+        remember_keys();
+    }
+    const auto r = test::run_process(args);
+    INFO(r.errors.substr(r.errors.size() > 3000 ? r.errors.size() - 3000 : 0));
+    REQUIRE(r.exit_code == 0);
+    remember_keys();
+
+    f.check_renewed(old_serials, true);
+    // The CA since its restart: RenewalReqs, each answered PENDING first.
+    const auto ca_log = slurp(f.ca.log());
+    CHECK(count_of(ca_log, "PKIOperation RenewalReq") >= 300);
+    CHECK(count_of(ca_log, "PENDING (poll 0 of 2)") == 300);
+    // At the CA: the first enrollment and exactly one renewal per device.
+    for (const auto& [id, n] : f.issued_at_ca()) {
+        INFO(id);
+        CHECK(n == 2);
+    }
+    // No device made two new keys: one key.new.pem ever seen, the key in
+    // place now, and one transactionID in its journal's `renewing` records.
+    REQUIRE(new_keys.size() == 300);
+    for (const auto& [id, keys] : new_keys) {
+        INFO(id);
+        CHECK(keys.size() == 1);
+    }
+    const auto tids = renewing_transactions(f.dir.file("out") / "journal.jsonl");
+    CHECK(tids.size() == 300);
+    for (const auto& [id, set] : tids) {
+        INFO(id);
+        CHECK(set.size() == 1);
+    }
+}
