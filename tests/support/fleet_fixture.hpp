@@ -59,6 +59,9 @@ struct fleet_fixture {
     explicit fleet_fixture(std::vector<std::string> ca_opts)
         : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(ca_opts))), ca_cert(load_ca())
     {
+        // As docs/cli.md "Secrets" tells users: the challenge in a file, not
+        // on argv (where the fleet warns about it).
+        dir.write("challenge.txt", "pw\n");
     }
 
     static std::vector<std::string> with_defaults(std::vector<std::string> opts)
@@ -87,7 +90,7 @@ struct fleet_fixture {
                                         std::vector<std::string> extra = {}) const
     {
         std::vector<std::string> a{"fleet", "--manifest", path(manifest), "--out", path(out), "-u", ca.url,
-                                   "-c", path("ca.crt"), "--challenge", "pw", "--progress", "plain"};
+                                   "-c", path("ca.crt"), "--challenge-file", path("challenge.txt"), "--progress", "plain"};
         a.insert(a.end(), extra.begin(), extra.end());
         return a;
     }
