@@ -137,6 +137,15 @@ std::string finish_swap(const device& d, const device_paths& paths, unsigned max
             if (auto e = keep_copy(c.from, paths.previous + "/" + c.name, c.mode, c.sync); !e.empty())
                 return e;
         }
+        // cert.pem goes first (its copy is in previous/ now), so that no
+        // moment leaves the new key.pem beside the old cert.pem: a crash
+        // from here on leaves a device without cert.pem, which the next
+        // run's look_at_device completes from cert.new.pem before anything
+        // looks for a certificate.
+        if (!may_go_on())
+            return {};
+        if (auto e = io::remove_durable(paths.cert); !e.empty())
+            return e;
         if (!may_go_on())
             return {};
         if (auto e = io::rename_durable(paths.key_new, paths.key); !e.empty())

@@ -7,6 +7,7 @@
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 
+#include <botan/data_src.h>
 #include <botan/pkcs8.h>
 
 #include <catch2/catch.hpp>
@@ -84,7 +85,21 @@ struct device_dir {
         return {bytes.begin(), bytes.end()};
     }
 
-    bool old_pair_in_place() const { return text(paths.key) == old_key_pem && text(paths.cert) == old_cert_pem; }
+    bool old_pair_in_place() const
+    {
+        return fs::exists(paths.cert) && text(paths.key) == old_key_pem && text(paths.cert) == old_cert_pem;
+    }
+
+    /// What the issue asks of every crash point: cert.pem, when there is
+    /// one, is for key.pem (never the new key beside the old certificate).
+    bool no_mismatched_pair() const
+    {
+        if (!fs::exists(paths.cert))
+            return true;
+        Botan::DataSource_Stream in(paths.key);
+        const std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(in));
+        return Botan::X509_Certificate(paths.cert).subject_public_key_bitstring() == key->public_key_bits();
+    }
     bool new_pair_in_place() const { return text(paths.key) == new_key_pem && text(paths.cert) == new_cert_pem; }
 };
 
@@ -92,8 +107,9 @@ struct device_dir {
 
 TEST_CASE("renewal: a crash after each step of the swap, then the next run")
 {
-    // 4 copies into previous/, the key's rename, csr's and chain's, cert's.
-    constexpr unsigned all_steps = 8;
+    // 4 copies into previous/, cert.pem's removal, the key's rename, csr's
+    // and chain's, cert's.
+    constexpr unsigned all_steps = 9;
     for (unsigned crash_after = 0; crash_after <= all_steps; ++crash_after) {
         INFO("crash after step " << crash_after);
         device_dir dev;
@@ -106,9 +122,10 @@ TEST_CASE("renewal: a crash after each step of the swap, then the next run")
             // Either the old pair is intact, or the swap is visibly under way.
             CHECK(files.cert_new);
             CHECK((dev.old_pair_in_place() || next_renewal_step(files, std::nullopt) == renewal_step::finish_swap));
-            if (crash_after <= 4) // before the key's rename: nothing but previous/ has changed
+            if (crash_after <= 4) // before cert.pem's removal: nothing but previous/ has changed
                 CHECK(dev.old_pair_in_place());
         }
+        CHECK(dev.no_mismatched_pair());
 
         // The next run: look_at_device completes the swap before anything else.
         const auto disk = fleet::look_at_device(dev.d, dev.paths);
