@@ -2,6 +2,7 @@
 // For each: the documented exit code, one line naming what failed, and no
 // certificate on disk unless the reply is truly valid.
 #include "http_query.hpp"
+#include "ascep_workdir.hpp"
 #include "run_process.hpp"
 #include "scripted_ca.hpp"
 #include "temp_dir.hpp"
@@ -69,9 +70,8 @@ private:
     std::thread thread_;
 };
 
-struct fixture {
+struct fixture : test::ascep_workdir {
     hostile_ca ca;
-    test::temp_dir dir;
 
     fixture()
     {
@@ -80,19 +80,6 @@ struct fixture {
         REQUIRE(r.exit_code == 0);
     }
 
-    std::string path(const std::string& name) const { return dir.file(name).string(); }
-
-    bool exists(const std::string& name) const
-    {
-        struct stat st {};
-        return ::stat(path(name).c_str(), &st) == 0;
-    }
-
-    test::process_result ascep(std::vector<std::string> args) const
-    {
-        args.insert(args.begin(), ASCEP_PATH);
-        return test::run_process(args);
-    }
 
     test::process_result enroll(const std::string& cert, const std::string& method = "POST") const
     {

@@ -1,6 +1,7 @@
 // The ascep binary against ascep-testca: the operations the Debian scepserver
 // cannot serve (PENDING and polling, GetCert, GetCRL, GetNextCACert, an
 // NDES-like RA), run as a user runs them and checked with openssl.
+#include "ascep_workdir.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
@@ -14,8 +15,7 @@ using namespace ascep;
 
 namespace {
 
-struct cli_testca {
-    test::temp_dir dir;
+struct cli_testca : test::ascep_workdir {
     test::testca_process ca;
 
     explicit cli_testca(std::vector<std::string> opts) : ca(ASCEP_TESTCA_PATH, dir, with_challenge(std::move(opts)))
@@ -31,19 +31,6 @@ struct cli_testca {
         return opts;
     }
 
-    std::string path(const std::string& name) const { return dir.file(name).string(); }
-
-    bool exists(const std::string& name) const
-    {
-        struct stat st {};
-        return ::stat(path(name).c_str(), &st) == 0;
-    }
-
-    test::process_result ascep(std::vector<std::string> args) const
-    {
-        args.insert(args.begin(), ASCEP_PATH);
-        return test::run_process(args);
-    }
 
     test::process_result enroll(const std::string& name, std::vector<std::string> extra = {}) const
     {

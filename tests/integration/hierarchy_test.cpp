@@ -2,6 +2,7 @@
 // root (ascep-testca --intermediate), with and without an NDES-like RA, for
 // each order of its GetCACert answer: every operation and a fleet, every
 // certificate checked by openssl against the root.
+#include "ascep_workdir.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
@@ -21,8 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct hierarchy_ca {
-    test::temp_dir dir;
+struct hierarchy_ca : test::ascep_workdir {
     test::testca_process ca;
     std::size_t answer_size = 0; // certificates in the GetCACert answer
     std::string root_pem, intermediate_pem;
@@ -41,19 +41,6 @@ struct hierarchy_ca {
         return o;
     }
 
-    std::string path(const std::string& name) const { return dir.file(name).string(); }
-
-    bool exists(const std::string& name) const
-    {
-        struct stat st {};
-        return ::stat(path(name).c_str(), &st) == 0;
-    }
-
-    test::process_result ascep(std::vector<std::string> args) const
-    {
-        args.insert(args.begin(), ASCEP_PATH);
-        return test::run_process(args);
-    }
 
     /// getca into BASE-0, BASE-1, ...; finds the root and the intermediate
     /// among them by what they are, not where they are, for openssl.

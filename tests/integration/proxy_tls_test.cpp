@@ -4,6 +4,7 @@
 // throwaway CA, and tinyproxy's CONNECT to nginx. Plus the small stalling,
 // slow, oversized and redirecting servers of tests/support, through the binary.
 // No traffic leaves the loopback interface.
+#include "ascep_workdir.hpp"
 #include "run_process.hpp"
 #include "scepserver.hpp"
 #include "temp_dir.hpp"
@@ -55,24 +56,11 @@ bool contains(const std::string& haystack, const std::string& needle)
     return haystack.find(needle) != std::string::npos;
 }
 
-struct fixture {
+struct fixture : test::ascep_workdir {
     fixture() { clear_proxy_environment(); }
 
     test::scepserver server;
-    test::temp_dir dir;
 
-    std::string path(const std::string& name) const { return dir.file(name).string(); }
-    bool exists(const std::string& name) const
-    {
-        struct stat st {};
-        return ::stat(path(name).c_str(), &st) == 0;
-    }
-
-    test::process_result ascep(std::vector<std::string> args) const
-    {
-        args.insert(args.begin(), ASCEP_PATH);
-        return test::run_process(args);
-    }
 
     /// mkrequest for `prefix` (challenge "secret", scepserver's).
     void mkrequest(const std::string& prefix) const
