@@ -81,6 +81,20 @@ double seconds_since(clock_type::time_point start)
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+// A deadline test asserts that the deadline fired (the error code, checked by
+// the caller) and that it did not fire before its time. The upper bound only
+// catches a deadline that never fires; it is generous (2x plus a second)
+// because a loaded 2-core machine under ASan delays timers, and speed belongs
+// in tools/bench, not here.
+void check_fired_on_time(double elapsed, double nominal)
+{
+    INFO("deadline " << nominal << " s fired after " << elapsed << " s");
+    // The clock starts before the timer is armed and a steady_timer never
+    // fires early; the millisecond covers rounding in the conversion.
+    CHECK(elapsed >= nominal - 0.001);
+    CHECK(elapsed <= 2 * nominal + 1.0);
+}
+
 client_options short_deadlines()
 {
     client_options o;
@@ -342,9 +356,7 @@ TEST_CASE("a server that never answers: read_timeout on time")
         CHECK(diag.deadline_duration == 1s);
         CHECK(describe(r.error(), diag) == "read timeout after 1 s from " + srv.authority());
     });
-    WARN("stall, read deadline 1 s: fired after " << elapsed << " s");
-    CHECK(elapsed >= 0.9);
-    CHECK(elapsed <= 1.1);
+    check_fired_on_time(elapsed, 1.0);
     CHECK(client.idle_connections() == 0);
 }
 
@@ -369,9 +381,7 @@ TEST_CASE("a server sending a byte a second: read or operation timeout by name")
             CHECK(diag.deadline == deadline::read);
             CHECK(describe(r.error(), diag) == "read timeout after 2.5 s from " + srv.authority());
         });
-        WARN("slow, read deadline 2.5 s: fired after " << elapsed << " s");
-        CHECK(elapsed >= 2.25);
-        CHECK(elapsed <= 2.75);
+        check_fired_on_time(elapsed, 2.5);
     }
     SECTION("whole-operation deadline")
     {
@@ -391,9 +401,7 @@ TEST_CASE("a server sending a byte a second: read or operation timeout by name")
             CHECK(diag.deadline_duration == 1500ms);
             CHECK(describe(r.error(), diag) == "operation timeout after 1.5 s talking to " + srv.authority());
         });
-        WARN("slow, operation deadline 1.5 s: fired after " << elapsed << " s");
-        CHECK(elapsed >= 1.35);
-        CHECK(elapsed <= 1.65);
+        check_fired_on_time(elapsed, 1.5);
     }
 }
 
@@ -462,7 +470,8 @@ TEST_CASE("connection refused is connect_failed, quickly")
         CHECK_THAT(describe(r.error(), diag), Catch::StartsWith("cannot connect to " + srv.authority() + ": "));
         CHECK_THAT(describe(r.error(), diag), Catch::Contains("refused"));
     });
-    CHECK(elapsed < 0.5);
+    // No retries (connect_attempts is 1); the bound only catches a wait.
+    CHECK(elapsed < 1.0);
 }
 
 TEST_CASE("connect retry (-W) waits for the server to come up")
@@ -501,8 +510,8 @@ TEST_CASE("connect retry (-W) waits for the server to come up")
             CHECK(r.error() == errc::connect_failed);
             CHECK(diag.connect_attempts >= 3);
         });
-        CHECK(elapsed >= 0.9);
-        CHECK(elapsed <= 1.5);
+        // The window is a deadline too: the last attempt starts when it closes.
+        check_fired_on_time(elapsed, 1.0);
     }
 }
 
@@ -529,9 +538,7 @@ TEST_CASE("a peer that does not read: write_timeout")
         CHECK(r.error() == errc::write_timeout);
         CHECK(describe(r.error(), diag) == "write timeout after 500 ms to 127.0.0.1:" + port);
     });
-    WARN("write deadline 500 ms: fired after " << elapsed << " s");
-    CHECK(elapsed >= 0.45);
-    CHECK(elapsed <= 0.55);
+    check_fired_on_time(elapsed, 0.5);
 }
 
 TEST_CASE("concurrent requests on one client use separate connections, then pool them")
@@ -637,9 +644,7 @@ TEST_CASE("a connect that never completes: connect_timeout on time")
         CHECK(diag.deadline == deadline::connect);
         CHECK(describe(r.error(), diag) == "connect timeout after 800 ms to 127.0.0.1:" + std::to_string(port));
     });
-    WARN("connect deadline 800 ms: fired after " << elapsed << " s");
-    CHECK(elapsed >= 0.72);
-    CHECK(elapsed <= 0.88);
+    check_fired_on_time(elapsed, 0.8);
 }
 
 TEST_CASE("https: a server that never answers the ClientHello gives handshake_timeout on time")
@@ -667,9 +672,7 @@ TEST_CASE("https: a server that never answers the ClientHello gives handshake_ti
         CHECK(diag.tls);
         CHECK(describe(r.error(), diag) == "TLS handshake timeout after 1.2 s with " + authority);
     });
-    WARN("handshake deadline 1.2 s: fired after " << elapsed << " s");
-    CHECK(elapsed >= 1.08);
-    CHECK(elapsed <= 1.32);
+    check_fired_on_time(elapsed, 1.2);
 }
 
 TEST_CASE("https to a plain HTTP server, and unusable trust anchors, fail by name")
