@@ -3,10 +3,10 @@
 // inverse, ~1.5 ms at 2048 bits) for every PK_Signer and PK_Decryptor, and an
 // enrollment needs four of them for the same key: the CSR, the self-signed
 // certificate, the pkiMessage signature and the reply's key transport. Here
-// all of them go through one private operation (m^d mod n, blinded, checked
-// with the public exponent), made on first use; the PKCS#1 paddings are done
-// around it. By default it runs on the caller's thread: Botan 2.19's own
-// operation starts a thread pool in every process that signs (rsa_threads).
+// all of them go through one Botan RSA private operation (RSASP1 and RSADP
+// are the same m^d mod n): Botan's EMSA encodes the signature's input and
+// Botan's EME removes the key transport's padding around it. No RSA maths
+// is done here.
 #pragma once
 
 #include "asn1/algorithms.hpp"
@@ -25,20 +25,6 @@
 
 namespace ascep::cms {
 
-/// Where an RSA private operation runs.
-enum class rsa_threads {
-    /// On the calling thread (rsa_crt in private_key_ops.cpp): no thread is
-    /// ever started for it. For processes that sign a few times, one after
-    /// the other: every one-shot operation of the command line.
-    caller,
-    /// Botan's own operation, which hands one CRT half of each operation to
-    /// Botan's global thread pool (started on first use): for processes that
-    /// sign in bulk, where the halves in parallel keep latency down and the
-    /// operation's set-up reuses what the loaded key precomputed (the fleet,
-    /// the test CA).
-    botan_pool,
-};
-
 /// Thread-safe: one mutex serialises the operation, so the object may be made
 /// on one thread (a fleet worker builds the CSR) and used on another (the
 /// event loop signs and decrypts). The blinder draws from Botan's
@@ -48,9 +34,9 @@ enum class rsa_threads {
 class private_key_ops {
 public:
     /// Shares ownership of `key`.
-    explicit private_key_ops(std::shared_ptr<const Botan::Private_Key> key, rsa_threads where = rsa_threads::caller);
+    explicit private_key_ops(std::shared_ptr<const Botan::Private_Key> key);
     /// Borrows `key`, which must outlive this object.
-    explicit private_key_ops(const Botan::Private_Key& key, rsa_threads where = rsa_threads::caller);
+    explicit private_key_ops(const Botan::Private_Key& key);
 
     ~private_key_ops();
 
@@ -79,17 +65,16 @@ public:
     unsigned operations_made() const;
 
 private:
-    class rsa_crt;
-
-    /// x^d mod n as big-endian bytes of the modulus' length; throws Botan's
+    /// x^d mod n as big-endian bytes of the modulus' length, by Botan's RSA
+    /// operation (blinded, checked with the public exponent); throws Botan's
     /// exceptions (x >= n, consistency check). Locks.
     Botan::secure_vector<std::uint8_t> private_op(std::span<const std::uint8_t> x) const;
 
     std::shared_ptr<const Botan::Private_Key> key_;
-    rsa_threads where_;
     mutable std::mutex mutex_;
-    mutable std::unique_ptr<rsa_crt> rsa_;                // caller
-    mutable std::unique_ptr<Botan::PK_Signer> botan_raw_; // botan_pool
+    /// Botan's RSA private operation behind a "Raw" decryptor: it returns
+    /// secure_vector (zeroed when freed), which a "Raw" PK_Signer does not.
+    mutable std::unique_ptr<Botan::PK_Decryptor_EME> raw_;
     mutable unsigned made_ = 0;
 };
 

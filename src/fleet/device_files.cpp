@@ -116,7 +116,7 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
     if (reuse_csr) {
         if (auto old = load_csr(csr_path); old && scep::csr_is_for(old->summary, *m.key)) {
             m.csr = std::move(old->der);
-            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
+            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key);
             return;
         }
     }
@@ -142,7 +142,7 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
         return;
     }
     try {
-        auto ops = std::make_shared<const cms::private_key_ops>(m.key, cms::rsa_threads::botan_pool);
+        auto ops = std::make_shared<const cms::private_key_ops>(m.key);
         auto csr = scep::make_csr(*ops, fields);
         if (auto e = io::write_file_atomic(csr_path, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
                                            io::directory_sync::now, &m.write_error);

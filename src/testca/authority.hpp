@@ -35,7 +35,7 @@ struct identity {
 
     identity() = default;
     identity(std::shared_ptr<const Botan::Private_Key> k, Botan::X509_Certificate c)
-        : key(std::move(k)), cert(std::move(c)), ops(std::make_shared<const cms::private_key_ops>(key, cms::rsa_threads::botan_pool))
+        : key(std::move(k)), cert(std::move(c)), ops(std::make_shared<const cms::private_key_ops>(key))
     {
     }
 
