@@ -5,6 +5,7 @@
 // clearly as a decoding error: after the fields, with exit 97.
 #include "asn1/oids.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/inspect_describe.hpp"
 #include "cli/inspect_input.hpp"
 #include "cli/local_operations.hpp"
@@ -45,7 +46,10 @@ file_result<inspect_keys> load_keys(const options& opts)
         keys.ca_certs = std::move(*certs);
     }
     if (!opts.key.empty()) {
-        auto key = load_private_key(opts.key);
+        const auto pass = resolve_key_pass(opts);
+        if (!pass)
+            return pass.error();
+        auto key = load_private_key(opts.key, pass->get());
         if (!key)
             return key.error();
         keys.key = std::move(*key);
