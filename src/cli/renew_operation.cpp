@@ -12,6 +12,7 @@
 #include "cli/session.hpp"
 #include "io/duration.hpp"
 #include "io/durable_file.hpp"
+#include "io/file_attributes.hpp"
 #include "io/pair_swap.hpp"
 #include "keys/key_file.hpp"
 #include "scep/csr.hpp"
@@ -94,7 +95,10 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key
 /// renew's run: the paths, and what the --json object and the last lines say.
 class renewal {
 public:
-    explicit renewal(session& s) : s_(s), paths_{s.opts.key, s.opts.local_cert} {}
+    explicit renewal(session& s)
+        : s_(s), paths_{io::follow_symlinks(s.opts.key, link_error_), io::follow_symlinks(s.opts.local_cert, link_error_)}
+    {
+    }
 
     int run()
     {
@@ -110,6 +114,13 @@ public:
         if (!pass)
             return s_.out.finish(pass.error());
         key_pass_ = std::move(*pass);
+        // A symlinked -k or -l is renewed where it points: the link stays.
+        if (!link_error_.empty())
+            return s_.out.finish(file_failure(link_error_));
+        if (paths_.key != s_.opts.key)
+            s_.out.verbose(s_.opts.key + " is a symlink to " + paths_.key + ": renewing that file");
+        if (paths_.cert != s_.opts.local_cert)
+            s_.out.verbose(s_.opts.local_cert + " is a symlink to " + paths_.cert + ": renewing that file");
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -268,6 +279,7 @@ private:
     }
 
     session& s_;
+    std::string link_error_; ///< a symlink loop or an unreadable link in -k or -l
     io::pair_paths paths_;
     std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
     /// --key-pass: reads -k and KEY.new, and encrypts KEY.new.
