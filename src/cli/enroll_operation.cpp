@@ -15,7 +15,7 @@ namespace {
 
 struct request_material {
     std::shared_ptr<Botan::Private_Key> key;
-    Botan::PKCS10_Request csr;
+    request_file csr;
 };
 
 file_result<request_material> load_request_material(const options& opts)
@@ -26,9 +26,7 @@ file_result<request_material> load_request_material(const options& opts)
     auto csr = load_request(opts.csr);
     if (!csr)
         return csr.error();
-    // The key bits as the request carries them: no second load of its key.
-    const auto summary = scep::read_csr(csr->BER_encode());
-    if (!summary || summary->public_key_bits != (*key)->public_key_bits())
+    if (!scep::csr_is_for(csr->csr, **key))
         return file_failure("the request " + opts.csr + " is not for the key " + opts.key);
     return request_material{std::move(*key), std::move(*csr)};
 }
@@ -70,7 +68,7 @@ int run_enroll(session& s)
 
     ascep::enroll_request req;
     req.key = material->key;
-    req.csr = material->csr.BER_encode();
+    req.csr = material->csr.der;
     if (!opts.old_key.empty()) {
         auto old_key = load_private_key(opts.old_key);
         if (!old_key)

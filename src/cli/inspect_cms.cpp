@@ -5,6 +5,7 @@
 #include "cli/inspector.hpp"
 
 #include "asn1/oids.hpp"
+#include "asn1/rfc3339.hpp"
 
 #include <botan/ber_dec.h>
 
@@ -24,7 +25,7 @@ std::optional<std::string> signing_time_of(const cms::signer_info& si)
     try {
         Botan::X509_Time t;
         Botan::BER_Decoder(*value).decode(t).verify_end();
-        return time_text(t);
+        return asn1::rfc3339(t);
     } catch (const std::exception&) {
         return "(malformed)";
     }

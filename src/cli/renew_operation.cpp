@@ -4,6 +4,7 @@
 // pair. The swap is io::pair_swap's: whatever the crash point, the files on
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
+#include "asn1/rfc3339.hpp"
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
@@ -19,22 +20,11 @@
 #include <botan/rsa.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace ascep::cli {
 namespace {
 
 using sys_clock = std::chrono::system_clock;
-
-std::string utc_text(sys_clock::time_point t)
-{
-    const std::time_t tt = sys_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 /// "in 29d 23h", "2d 1h ago".
 std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
@@ -137,13 +127,13 @@ private:
         j["due"] = due;
         j["renewed"] = false;
         j["serial"] = serial_of(pair->cert);
-        j["not_after"] = utc_text(not_after);
-        j["renew_after"] = utc_text(due_from);
-        const std::string expiry = paths_.cert + " expires " + utc_text(not_after) + " (" +
+        j["not_after"] = asn1::rfc3339(not_after);
+        j["renew_after"] = asn1::rfc3339(due_from);
+        const std::string expiry = paths_.cert + " expires " + asn1::rfc3339(not_after) + " (" +
                                    relative_text(not_after, now) + ")";
         if (!due) {
             // Contacts nothing: a daily timer costs the CA nothing until it is time.
-            s_.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
+            s_.out.info(expiry + "; not due for renewal until " + asn1::rfc3339(due_from) + " (" +
                         relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
                         ")");
             return s_.out.finish(0);
@@ -256,7 +246,7 @@ private:
         j["serial"] = serial_of(cert);
         if (previous)
             j["old_serial"] = serial_of(*previous);
-        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        j["not_after"] = asn1::rfc3339(cert.not_after().to_std_timepoint());
         return s_.out.finish(0);
     }
 

@@ -1,6 +1,7 @@
 // ascep-testca: a SCEP test CA for tests and CI pipelines (docs/testca.md,
 // ascep-testca(1)). `serve` (the default) runs the server; the other commands
 // change the state directory of a running or stopped server.
+#include "asn1/rfc3339.hpp"
 #include "io/duration.hpp"
 #include "testca/server.hpp"
 #include "testca/service.hpp"
@@ -192,12 +193,7 @@ int serve(const arguments& a)
 
 std::string format_time(std::int64_t t)
 {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return ascep::asn1::rfc3339(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)));
 }
 
 int decide(const arguments& a, transaction_state to)

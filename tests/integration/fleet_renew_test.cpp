@@ -3,6 +3,7 @@
 // killed -9 at random moments of the renewal run and run again; every pair
 // checked on disk, at the CA (its list of issued certificates) and in the
 // journal.
+#include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
@@ -17,7 +18,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,8 +27,6 @@
 #include <random>
 #include <set>
 #include <sstream>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ascep;
@@ -40,17 +38,7 @@ namespace {
 
 std::string device_id(std::size_t i)
 {
-    char id[32];
-    std::snprintf(id, sizeof id, "dev-%04zu", i);
-    return id;
-}
-
-void write_manifest(const fs::path& file, std::size_t n)
-{
-    std::ofstream out(file);
-    out << "id,subject\n";
-    for (std::size_t i = 1; i <= n; ++i)
-        out << device_id(i) << ",\"CN=" << device_id(i) << ",O=Renew Test\"\n";
+    return test::manifest_id(i);
 }
 
 std::string sha256_of(const std::string& text)
@@ -77,7 +65,7 @@ struct renew_fixture {
     {
         const auto r = test::run_process({ASCEP_PATH, "getca", "-u", ca.url, "-c", path("ca.crt")});
         REQUIRE(r.exit_code == 0);
-        write_manifest(dir.file("devices.csv"), n);
+        test::write_manifest(dir.file("devices.csv"), n, {.organization = "Renew Test", .dns = false});
     }
 
     std::string path(const std::string& name) const { return dir.file(name).string(); }
@@ -158,51 +146,25 @@ std::map<std::string, std::set<std::string>> renewing_transactions(const fs::pat
 /// Runs `argv`, reading its --jsonl events as they come, and kills it with
 /// SIGKILL after `kill_after` renewal events ("pending" or "renewed").
 /// Returns the exit status (128 + 9 when killed) and the events seen.
-std::pair<int, std::size_t> run_and_kill(const std::vector<std::string>& argv, std::size_t kill_after,
-                                         const fs::path& log)
+std::pair<int, std::size_t> run_and_kill(const std::vector<std::string>& argv, std::size_t kill_after)
 {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(out[1], 1);
-        const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(err, 2);
-        ::close(out[0]);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
     std::size_t events = 0;
+    pid_t pid = -1;
     bool killed = false;
-    std::string pending;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        pending.append(buf, static_cast<std::size_t>(n));
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-            const auto line = pending.substr(0, nl);
-            pending.erase(0, nl + 1);
+    const auto r = test::run_process(
+        argv,
+        [&](const std::string& line) {
             if (line.find("\"event\":\"renewed\"") != std::string::npos ||
                 line.find("\"event\":\"pending\"") != std::string::npos)
                 ++events;
+            // The child is not reaped before run_process has read all its output.
             if (!killed && events >= kill_after) {
                 ::kill(pid, SIGKILL);
                 killed = true;
             }
-        }
-    }
-    ::close(out[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), events};
+        },
+        [&](pid_t started) { pid = started; });
+    return {r.exit_code, events};
 }
 
 } // namespace
@@ -305,7 +267,7 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
                 ++left;
         const auto k = std::uniform_int_distribution<std::size_t>(1, std::max<std::size_t>(1, left))(pick);
         std::cout << "fleet-renew: kill " << kill_no + 1 << " after " << k << " renewal events" << std::endl;
-        const auto [code, seen] = run_and_kill(args, k, f.dir.file("renew.log"));
+        const auto [code, seen] = run_and_kill(args, k);
         INFO("kill " << kill_no + 1 << " after " << k << " events: exit " << code << ", " << seen << " events");
         CHECK(code == 128 + SIGKILL);
         remember_keys();
