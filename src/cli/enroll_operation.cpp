@@ -1,6 +1,7 @@
 // enroll: PKCSReq (or RenewalReq), polling while PENDING, strict reply checks.
 // Runs the library's ascep::async_enroll, as fleet mode does.
 #include "ascep/enroll.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
 #include "cli/operations.hpp"
@@ -52,7 +53,7 @@ int report_result(session& s, const ascep::enroll_result& r)
         return s.out.finish(w.error());
     s.out.info("certificate written as " + s.opts.local_cert);
     s.out.json()["certificate"] = s.opts.local_cert;
-    s.out.json()["subject"] = cert.subject_dn().to_string();
+    s.out.json()["subject"] = asn1::rfc4514(cert.subject_dn());
     s.out.json()["serial"] = Botan::hex_encode(cert.serial_number());
     return s.out.finish(0);
 }

@@ -6,6 +6,7 @@
 
 #include "asn1/oids.hpp"
 #include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 
 #include <botan/ber_dec.h>
 
@@ -87,7 +88,7 @@ void inspector::check_signature(const cms::signed_data& sd, const cms::signer_in
         line(prefix + "signature", "NOT CHECKED: " + why);
         problem("signature not checked: " + why);
     } else {
-        const auto subject = match->cert->subject_dn().to_string();
+        const auto subject = asn1::rfc4514(match->cert->subject_dn());
         const std::string with =
             (match->from_ca_option ? "the -c certificate " : "the carried certificate ") + subject;
         sig["checked"] = true;
@@ -128,7 +129,7 @@ void inspector::print_envelope(const cms::enveloped_data& env, boost::json::obje
             note = " (the -l certificate)";
         for (const auto& c : keys_.ca_certs)
             if (note.empty() && r.rid.matches(c))
-                note = " (the -c certificate " + c.subject_dn().to_string() + ")";
+                note = " (the -c certificate " + asn1::rfc4514(c.subject_dn()) + ")";
         if (r.key_transport != env.recipients.front().key_transport)
             d.json["key_transport"] = r.key_transport;
         line("recipient", d.lines.front() + note);

@@ -1,5 +1,6 @@
 #include "cli/inspect_describe.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "asn1/oids.hpp"
 #include "asn1/rfc3339.hpp"
 
@@ -29,9 +30,7 @@ std::string hex_of(std::span<const std::uint8_t> data)
 std::string name_text(std::span<const std::uint8_t> name_der)
 {
     try {
-        Botan::X509_DN dn;
-        Botan::BER_Decoder(name_der.data(), name_der.size()).decode(dn).verify_end();
-        return dn.to_string();
+        return asn1::rfc4514(name_der);
     } catch (const std::exception&) {
         return "(undecodable name)";
     }
@@ -99,8 +98,8 @@ description describe_id(const cms::certificate_id& id)
 description describe_certificate(const Botan::X509_Certificate& cert, const Botan::Public_Key* our_key)
 {
     description d;
-    d.add("subject", "subject", cert.subject_dn().to_string());
-    d.add("issuer", "issuer", cert.issuer_dn().to_string());
+    d.add("subject", "subject", asn1::rfc4514(cert.subject_dn()));
+    d.add("issuer", "issuer", asn1::rfc4514(cert.issuer_dn()));
     const auto serial = hex_of(cert.serial_number());
     d.add("serial", "serial", serial);
     const auto from = asn1::rfc3339(cert.not_before());
@@ -139,7 +138,7 @@ description describe_certificate(const Botan::X509_Certificate& cert, const Bota
 description describe_request(const scep::csr_summary& csr, std::span<const std::uint8_t> der)
 {
     description d;
-    d.add("subject", "subject", csr.subject.to_string());
+    d.add("subject", "subject", asn1::rfc4514(csr.subject));
     d.json["version"] = csr.version;
     bool signature_valid = false;
     try {
@@ -176,7 +175,7 @@ description describe_request(const scep::csr_summary& csr, std::span<const std::
 description describe_crl(const Botan::X509_CRL& crl)
 {
     description d;
-    d.add("issuer", "issuer", crl.issuer_dn().to_string());
+    d.add("issuer", "issuer", asn1::rfc4514(crl.issuer_dn()));
     const auto this_update = asn1::rfc3339(crl.this_update());
     const auto next_update = asn1::rfc3339(crl.next_update());
     d.add("thisUpdate", "this_update", this_update);

@@ -6,6 +6,7 @@
 #include "cli/inspector.hpp"
 
 #include "asn1/oids.hpp"
+#include "asn1/rfc4514.hpp"
 #include "scep/message_data.hpp"
 #include "scep/transaction_id.hpp"
 
@@ -82,8 +83,8 @@ void inspector::inspect_pki_message(const scep::incoming_message& msg)
     signer.json["certificate_carried"] = carried != nullptr;
     line("signer", signer.lines.front());
     if (carried) {
-        signer.json["certificate_subject"] = carried->subject_dn().to_string();
-        line("signer certificate", "carried, matches the signer (" + carried->subject_dn().to_string() + ")");
+        signer.json["certificate_subject"] = asn1::rfc4514(carried->subject_dn());
+        line("signer certificate", "carried, matches the signer (" + asn1::rfc4514(carried->subject_dn()) + ")");
     } else {
         const auto n = msg.signed_data.certificates.size();
         line("signer certificate", n == 0 ? std::string("not carried (the message holds no certificate)")

@@ -5,6 +5,7 @@
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
 #include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
@@ -75,7 +76,7 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key
     f.email = alt.get_attribute("RFC822");
     f.ip = alt.get_attribute("IP");
     if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
+        return file_failure("cannot ask for the names of " + asn1::rfc4514(old.subject_dn()) + ": " + *bad);
     return scep::make_csr(cms::private_key_ops(key), f);
 }
 
@@ -242,7 +243,7 @@ private:
         j["key"] = paths_.key;
         j["previous_certificate"] = paths_.cert_prev();
         j["previous_key"] = paths_.key_prev();
-        j["subject"] = cert.subject_dn().to_string();
+        j["subject"] = asn1::rfc4514(cert.subject_dn());
         j["serial"] = serial_of(cert);
         if (previous)
             j["old_serial"] = serial_of(*previous);

@@ -2,6 +2,7 @@
 // ascep-testca(1)). `serve` (the default) runs the server; the other commands
 // change the state directory of a running or stopped server.
 #include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "io/duration.hpp"
 #include "testca/server.hpp"
 #include "testca/service.hpp"
@@ -249,7 +250,7 @@ int rollover(const arguments& a)
         return 1;
     Botan::AutoSeeded_RNG rng;
     const auto next = make_rollover_ca(store, key_bits(a), clock::now(), rng);
-    std::cout << "rollover CA " << next.cert.subject_dn().to_string() << " serial "
+    std::cout << "rollover CA " << ascep::asn1::rfc4514(next.cert.subject_dn()) << " serial "
               << serial_hex(Botan::BigInt(next.cert.serial_number())) << "\n";
     return 0;
 }
@@ -270,7 +271,7 @@ int list(const arguments& a)
         const Botan::BigInt serial(c.serial_number());
         std::cout << "  " << serial_hex(serial) << " (" << serial.to_dec_string() << ")  "
                   << (crl && crl->is_revoked(c) ? "revoked" : "valid") << "  until " << c.not_after().readable_string()
-                  << "  " << c.subject_dn().to_string() << "\n";
+                  << "  " << ascep::asn1::rfc4514(c.subject_dn()) << "\n";
     }
     return 0;
 }

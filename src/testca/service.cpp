@@ -3,6 +3,7 @@
 #include "asn1/ber.hpp"
 #include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
@@ -388,7 +389,7 @@ http_reply service::enroll(exchange& ex)
     t.id = h.transaction_id;
     t.type = h.type;
     t.csr = ex.request.message_data;
-    t.subject = csr->subject.to_string();
+    t.subject = asn1::rfc4514(csr->subject);
     t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
     return apply(ex, d, t);
 }
