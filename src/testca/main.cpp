@@ -33,6 +33,8 @@ const char* const usage_text =
     "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
     "                    [--caps LIST] [--key-bits N] [--validity DURATION]\n"
     "                    [--crash-after-issue N]  (testing aid: exit 86 after the N-th issuance, before replying)\n"
+    "                    [--strict]  (testing aid: the challenge on renewals and resent requests too; the log\n"
+    "                                 tells new, resent and polls apart and names each request's signer)\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -62,7 +64,8 @@ arguments parse_arguments(int argc, char** argv)
     static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge",  "--pending",
                                                         "--caps",     "--key-bits", "--validity",   "--chain-order",
                                                         "--crash-after-issue"};
-    static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--intermediate", "--help", "-h"};
+    static const std::vector<std::string> flags = {"--manual", "--reject", "--strict", "--ra", "--intermediate",
+                                                   "--help", "-h"};
     arguments a;
     int i = 1;
     if (i < argc && argv[i][0] != '-')
@@ -78,7 +81,9 @@ arguments parse_arguments(int argc, char** argv)
             if (!inline_value && i + 1 >= argc)
                 throw usage_error(arg + " needs a value");
             a.values[arg] = inline_value ? *inline_value : argv[++i];
-        } else if (std::find(flags.begin(), flags.end(), arg) != flags.end() && !inline_value) {
+        } else if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
+            if (inline_value)
+                throw usage_error(arg + " takes no value");
             a.flags.push_back(arg);
         } else if (!arg.empty() && arg[0] == '-') {
             throw usage_error("unknown option " + arg);
@@ -139,6 +144,7 @@ int serve(const arguments& a)
     opts.rules.pending_polls = to_unsigned("--pending", a.value("--pending").value_or("0"), 0, 1000000);
     opts.rules.manual = a.has("--manual");
     opts.rules.reject = a.has("--reject");
+    opts.rules.strict = a.has("--strict");
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
     if (const auto text = a.value("--validity")) {
