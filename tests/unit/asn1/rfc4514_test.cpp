@@ -3,6 +3,7 @@
 // (tests/interop/openssl_test.cpp); here the rules one by one.
 #include "asn1/rfc4514.hpp"
 
+#include <botan/ber_dec.h>
 #include <botan/der_enc.h>
 #include <botan/pkix_types.h>
 #include <catch2/catch.hpp>
