@@ -178,12 +178,32 @@ TEST_CASE("fleet: 300 devices, PENDING twice each, killed -9 three times, resume
                 CHECK(it->second == hash); // never regenerated
         }
     };
+    const auto out = f.dir.file("out");
+    const auto journal = out / "journal.jsonl";
+    const auto records = [&](const char* state) {
+        return fs::exists(journal) ? count_of(slurp(journal), std::string("\"state\":\"") + state + "\"") : 0;
+    };
     for (int kill_no = 0; kill_no < 3; ++kill_no) {
+        // The journal only grows here: it is compacted at start only past
+        // 2 records a device, and these runs are stopped well before that.
+        const auto requested_before = records("requested");
+        const auto pending_before = records("pending");
         test::background_process run(argv, f.dir.file("fleet.log"));
-        // Kill at different stages: key generation, requests, polling.
-        ::usleep(static_cast<useconds_t>(700000 + kill_no * 900000));
+        // Kill at different stages, each waited for: key generation (a key
+        // stored), requests (one more on record), polling (20 more PENDING
+        // replies).
+        const bool reached = wait_until(
+            [&] {
+                switch (kill_no) {
+                case 0: return keys_in(out) >= 1;
+                case 1: return records("requested") > requested_before;
+                default: return records("pending") >= pending_before + 20;
+                }
+            },
+            std::chrono::seconds(120));
         run.signal(SIGKILL);
         CHECK(run.wait_exit() == 128 + SIGKILL);
+        REQUIRE(reached);
         remember_keys();
     }
     const auto r = f.ascep(args);
@@ -510,9 +530,10 @@ TEST_CASE("fleet: requests in flight get the grace period after SIGINT; a second
     auto run_until_sent = [&](const char* log) {
         operations = 0;
         auto run = std::make_unique<test::background_process>(argv, dir.file(log));
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (operations < 3 && std::chrono::steady_clock::now() < deadline)
-            ::usleep(20000);
+        const bool sent = wait_until([&] { return operations >= 3; }, std::chrono::seconds(120));
+        if (!sent)
+            run->signal(SIGKILL);
+        REQUIRE(sent);
         REQUIRE(operations == 3);
         return run;
     };
@@ -531,12 +552,18 @@ TEST_CASE("fleet: requests in flight get the grace period after SIGINT; a second
     SECTION("a second SIGINT: 130 at once")
     {
         const auto run = run_until_sent("two.log");
+        const auto first = std::chrono::steady_clock::now();
         run->signal(SIGINT);
-        ::usleep(300000);
-        const auto second = std::chrono::steady_clock::now();
+        // The second signal once the first has been handled.
+        const bool stopping = wait_until(
+            [&] { return slurp(dir.file("two.log")).find("SIGINT: stopping") != std::string::npos; },
+            std::chrono::seconds(60));
         run->signal(SIGINT);
         CHECK(run->wait_exit() == 130);
-        CHECK(std::chrono::steady_clock::now() - second < std::chrono::seconds(2));
+        REQUIRE(stopping);
+        // Before the 5 s grace period could have ended it (a timer never
+        // fires early): the second signal did.
+        CHECK(std::chrono::steady_clock::now() - first < std::chrono::milliseconds(4900));
         const auto text = slurp(dir.file("two.log"));
         INFO(text);
         CHECK(text.find("3 not finished") != std::string::npos);
