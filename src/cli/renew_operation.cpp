@@ -9,15 +9,17 @@
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "io/duration.hpp"
 #include "io/durable_file.hpp"
+#include "io/file_attributes.hpp"
 #include "io/pair_swap.hpp"
+#include "keys/key_file.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/hex.h>
-#include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
 #include <algorithm>
@@ -47,9 +49,10 @@ struct key_pair {
 };
 
 /// A key and a certificate that must be for it.
-file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file)
+file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file,
+                                const keys::passphrase* pass)
 {
-    auto key = load_private_key(key_file);
+    auto key = load_private_key(key_file, pass);
     if (!key)
         return key.error();
     auto cert = load_certificate(cert_file);
@@ -83,7 +86,10 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key
 /// renew's run: the paths, and what the --json object and the last lines say.
 class renewal {
 public:
-    explicit renewal(session& s) : s_(s), paths_{s.opts.key, s.opts.local_cert} {}
+    explicit renewal(session& s)
+        : s_(s), paths_{io::follow_symlinks(s.opts.key, link_error_), io::follow_symlinks(s.opts.local_cert, link_error_)}
+    {
+    }
 
     int run()
     {
@@ -94,6 +100,18 @@ public:
         if (!challenge)
             return s_.out.finish(challenge.error());
         challenge_ = std::move(*challenge);
+        // The passphrase too: a wrong one must stop the run before KEY.new.
+        auto pass = resolve_key_pass(s_.opts);
+        if (!pass)
+            return s_.out.finish(pass.error());
+        key_pass_ = std::move(*pass);
+        // A symlinked -k or -l is renewed where it points: the link stays.
+        if (!link_error_.empty())
+            return s_.out.finish(file_failure(link_error_));
+        if (paths_.key != s_.opts.key)
+            s_.out.verbose(s_.opts.key + " is a symlink to " + paths_.key + ": renewing that file");
+        if (paths_.cert != s_.opts.local_cert)
+            s_.out.verbose(s_.opts.local_cert + " is a symlink to " + paths_.cert + ": renewing that file");
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -117,7 +135,7 @@ private:
     int start()
     {
         const auto& opts = s_.opts;
-        auto pair = load_pair(paths_.key, paths_.cert);
+        auto pair = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!pair)
             return s_.out.finish(pair.error());
         const auto now = sys_clock::now();
@@ -154,8 +172,8 @@ private:
             const Botan::RSA_PrivateKey key(s_.rng, bits);
             // Durable before the request goes out: a re-run sends it again
             // with this key (the same transactionID), never with another.
-            if (auto w = write_text_atomic(paths_.key_new(), Botan::PKCS8::PEM_encode(key), 0600); !w)
-                return s_.out.finish(w.error());
+            if (auto why = keys::write_private_key(paths_.key_new(), key, key_pass_.get(), s_.rng); !why.empty())
+                return s_.out.finish(file_failure(why));
         }
         io::crash_point("key-written");
         return request(false);
@@ -165,10 +183,10 @@ private:
     int request(bool earlier_run)
     {
         const auto& opts = s_.opts;
-        auto old = load_pair(paths_.key, paths_.cert);
+        auto old = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!old)
             return s_.out.finish(old.error());
-        auto key = load_private_key(paths_.key_new());
+        auto key = load_private_key(paths_.key_new(), key_pass_.get());
         if (!key)
             return s_.out.finish(key.error());
         auto& j = s_.out.json();
@@ -216,7 +234,7 @@ private:
     {
         // What the new certificate must be for: KEY.new until it is installed.
         const auto& key_file = step == io::pair_step::install_cert ? paths_.key : paths_.key_new();
-        auto fresh = load_pair(key_file, paths_.cert_new());
+        auto fresh = load_pair(key_file, paths_.cert_new(), key_pass_.get());
         if (!fresh)
             return s_.out.finish(fresh.error());
         std::optional<Botan::X509_Certificate> previous;
@@ -252,8 +270,11 @@ private:
     }
 
     session& s_;
+    std::string link_error_; ///< a symlink loop or an unreadable link in -k or -l
     io::pair_paths paths_;
     std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
+    /// --key-pass: reads -k and KEY.new, and encrypts KEY.new.
+    key_passphrase key_pass_;
 };
 
 } // namespace

@@ -54,10 +54,11 @@ asio::awaitable<device_material> fleet_run::renewal_material(const device& d, co
 {
     // As for enrollment: queued key generations are skipped once a signal came.
     auto make = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge,
+                 pass = settings_.key_pass.get(),
                  reuse_key = settings_.reuse_key, under_way, stop = &stop_flag_] {
         if (stop->load())
             return device_material{};
-        auto m = prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way);
+        auto m = prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way, pass);
         if (io::is_local_fault(m.write_error)) // as for enrollment: no more keys for a full disk
             stop->store(true);
         return m;

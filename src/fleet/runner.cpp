@@ -2,6 +2,7 @@
 
 #include "asn1/rfc4514.hpp"
 #include "engine/client_impl.hpp"
+#include "fleet/device_files.hpp"
 #include "fleet/fleet_run.hpp"
 #include "io/durable_file.hpp"
 #include "scep/ca_roles.hpp"
@@ -109,6 +110,10 @@ std::optional<setup_failure> fleet_run::check_inputs()
         progress_.message("shard " + to_string(settings_.shard) + ": " + std::to_string(check.shard_devices) + " of the " +
                           std::to_string(check.devices) + " devices");
 
+    // A wrong --key-pass (or none for encrypted keys) stops the run before
+    // the journal or any key is written.
+    if (auto bad = check_key_pass(settings_.out_dir, settings_.key_pass.get()); !bad.empty())
+        return setup_failure{setup_failure::kind::file, {}, bad + "; nothing was sent or written"};
     std::string why;
     journal_ = journal::open(settings_.out_dir, why);
     if (!journal_)
