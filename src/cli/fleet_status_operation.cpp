@@ -60,8 +60,9 @@ int run_fleet_status(const options& opts, reporter& out)
             return out.finish(file_failure("cannot write the metrics file: " + why));
     }
     if (opts.json) {
-        for (auto& [key, value] : fleet::status_json(*status))
-            out.json()[key] = value;
+        const auto figures = fleet::status_json(*status);
+        for (const auto& kv : figures)
+            out.json()[kv.key()] = kv.value();
         return out.finish(0);
     }
     // Colour for a person at a terminal, never in a pipe or a file.

@@ -209,7 +209,9 @@ std::string metrics::render(std::int64_t now) const
         line("ascep_certificates", {}, number(expiry_.certificates));
         family(out, "ascep_certificates_expiring", "gauge",
                "Certificates whose notAfter is within the given number of days (expired ones included).");
-        for (const auto& [days, n] : {std::pair{7, expiry_.within_7d}, {30, expiry_.within_30d}, {90, expiry_.within_90d}})
+        const std::pair<int, std::uint64_t> windows[] = {
+            {7, expiry_.within_7d}, {30, expiry_.within_30d}, {90, expiry_.within_90d}};
+        for (const auto& [days, n] : windows)
             line("ascep_certificates_expiring", {{"within_days", std::to_string(days)}}, number(n));
         if (expiry_.soonest) {
             family(out, "ascep_certificate_soonest_expiry_timestamp_seconds", "gauge",

@@ -54,9 +54,9 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
         res.set(http::field::server, "ascep");
         const auto target = req.target();
         const auto path = target.substr(0, target.find('?'));
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+        if (req.method() != http::verb::get) {
             res.result(http::status::method_not_allowed);
-            res.set(http::field::allow, "GET, HEAD");
+            res.set(http::field::allow, "GET");
         } else if (path != "/metrics" && path != "/") {
             res.result(http::status::not_found);
             res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -67,8 +67,6 @@ struct metrics_server::impl : std::enable_shared_from_this<impl> {
             res.body() = render();
         }
         res.prepare_payload();
-        if (req.method() == http::verb::head)
-            res.body().clear();
         return res;
     }
 

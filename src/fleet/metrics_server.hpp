@@ -23,7 +23,7 @@ class metrics_server {
 public:
     /// Listens on `where` and serves `render()` (called on the loop, once per
     /// scrape) as text/plain; version=0.0.4 at GET /metrics (and /); any other
-    /// path is 404. nullptr and `error` when it cannot listen. `ioc` and
+    /// path is 404, any other method 405. nullptr and `error` when it cannot listen. `ioc` and
     /// `render`'s captures must outlive the server.
     static std::unique_ptr<metrics_server> start(boost::asio::io_context& ioc, const listen_address& where,
                                                  std::function<std::string()> render, std::string& error);

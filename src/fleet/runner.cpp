@@ -76,8 +76,8 @@ fleet_run::fleet_run(const fleet_settings& s)
     : settings_(s),
       crypto_(crypto_threads_for(s)),
       disk_(2), journal_strand_(asio::make_strand(disk_)), wake_(ioc_), ticker_(ioc_), grace_(ioc_),
-      signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}()),
-      metrics_({{"source", "run"}, {"dir", s.out_dir}}), metrics_timer_(ioc_), window_(window_for(s))
+      signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}()), window_(window_for(s)),
+      metrics_({{"source", "run"}, {"dir", s.out_dir}}), metrics_timer_(ioc_)
 {
 }
 

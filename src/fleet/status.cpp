@@ -4,6 +4,7 @@
 #include "fleet/device_files.hpp"
 #include "fleet/journal.hpp"
 #include "fleet/manifest.hpp"
+#include "fleet/renewal_files.hpp"
 #include "fleet/run_files.hpp"
 
 #include <algorithm>
@@ -262,7 +263,10 @@ std::optional<fleet_status> read_fleet_status(const status_request& req, std::st
         std::uint64_t rows = 0, missing = 0;
         device d;
         std::optional<manifest_problem> bad;
-        while (reader->next(d, bad)) {
+        for (;;) {
+            bad.reset();
+            if (!reader->next(d, bad))
+                break;
             if (bad) {
                 if (bad->line == 0) {
                     error = req.manifest + ": " + bad->message;
