@@ -76,17 +76,18 @@ private:
         std::uint32_t line = 0;  ///< the journal line of this record
         std::uint32_t attempts = 0;
         std::uint32_t spill = none; ///< index in spilled_ when a string did not pack
+        std::int64_t time_ms = 0;
+        std::array<std::uint8_t, 16> tid{};
         /// not_after (issued, renewed) or pending_since (pending states), unix
         /// seconds up to 2106 (a later notAfter, RFC 5280's 99991231235959Z,
         /// is kept as the largest value); 0: unknown. One field, so that an
         /// entry stays 48 bytes.
         std::uint32_t seconds = 0;
-        std::int64_t time_ms = 0;
-        std::array<std::uint8_t, 16> tid{};
         std::uint16_t id_size = 0; ///< ids are shorter than a journal line (64 KiB)
         std::uint8_t state = 0;
         tid_form form = tid_form::empty;
     };
+    static_assert(sizeof(entry) <= 48, "a replayed device costs 48 bytes plus its id (issue 15)");
     struct spilled_strings {
         std::string transaction_id; ///< when not 32 upper-case hex digits
         std::string detail;         ///< when keeps_detail(state)

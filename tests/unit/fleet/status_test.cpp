@@ -343,7 +343,7 @@ TEST_CASE("fleet status: the text, plain on a pipe, coloured on a terminal")
     CHECK(plain.find("failed            3") != std::string::npos);
     CHECK(plain.find("due within 30d: 3 devices, soonest first") != std::string::npos);
     CHECK(plain.find("  expired * #") != std::string::npos);
-    CHECK(plain.find("2 failInfo badRequest: dev-j, dev-k") != std::string::npos);
+    CHECK(plain.find("  2  failInfo badRequest: dev-j, dev-k") != std::string::npos);
     const auto colour = fleet::format_status_text(s, true);
     CHECK(colour.find("\x1b[31m") != std::string::npos);
     CHECK(colour.find("\u2588") != std::string::npos);
