@@ -33,9 +33,10 @@ std::string number(double v)
 {
     if (std::isinf(v))
         return v > 0 ? "+Inf" : "-Inf";
+    // The shortest text that reads back as v: "0.1", not "0.10000000000000001".
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 std::string number(std::uint64_t v)

@@ -62,7 +62,7 @@ TEST_CASE("metrics: devices, expiry and the run")
     CHECK(*book.soonest() == now + 86400);
     CHECK(book.before(now + 41 * 86400) == 2);
 
-    fleet::metrics m({{"source", "run"}});
+    fleet::metrics m(fleet::metrics::labels{{"source", "run"}});
     m.set_devices({{"issued", 7}, {"pending", 2}});
     m.set_expiry(book, now);
     m.set_last_success(now - 60);
