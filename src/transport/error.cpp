@@ -127,12 +127,7 @@ std::string describe(const boost::system::error_code& ec, const diagnostics& d)
         auto s = "HTTP " + std::to_string(d.http_status);
         if (!d.reason.empty())
             s += " " + d.reason;
-        s += where("from", d);
-        if (d.retry_after)
-            s += " (Retry-After " + std::to_string(d.retry_after->count()) + " s" +
-                 (d.retried_after_503 > 0 ? "; asked " + std::to_string(d.retried_after_503 + 1) + " times" : "") +
-                 ")";
-        return s;
+        return s + where("from", d);
     }
     case errc::redirect:
         return "HTTP " + std::to_string(d.http_status) + " redirect to " +

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
 #include <string>
 
 namespace ascep::transport {
@@ -107,12 +106,6 @@ struct diagnostics {
     bool retried_stale_connection = false;
     /// How many connection attempts were made (connect retries, reconnects).
     unsigned connect_attempts = 0;
-    /// The Retry-After of a 503 or 429, in seconds (delta-seconds form only;
-    /// an HTTP-date is left unset).
-    std::optional<std::chrono::seconds> retry_after;
-    /// How many times the request was sent again after a 503 with
-    /// Retry-After (engine::async_send).
-    unsigned retried_after_503 = 0;
 
     void clear() { *this = diagnostics{}; }
 };

@@ -109,19 +109,6 @@ bool reserved_header(std::string_view name)
 }
 
 // Errors that mean "the peer went away", as opposed to garbage or a timeout.
-/// Retry-After as delta-seconds ("120"); an HTTP-date or anything else is
-/// not understood (nullopt), and so not waited for. Capped at a day.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view v)
-{
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); }))
-        return std::nullopt;
-    return std::chrono::seconds(std::min(std::stol(std::string(v)), 86400L));
-}
-
 bool is_disconnect(const error_code& ec)
 {
     // A TLS peer that closes without close_notify gives stream_truncated.
@@ -643,8 +630,6 @@ private:
         // refusing them (tinyproxy 1.11 does so); describe() says both.
         if (proxy_ && !is_tls() && (status == 407 || (status == 401 && proxy_->has_credentials())))
             return make_error_code(errc::proxy_auth_required);
-        if (status == 503 || status == 429)
-            diag_.retry_after = parse_retry_after(msg[http::field::retry_after]);
         return make_error_code(errc::http_status);
     }
 
