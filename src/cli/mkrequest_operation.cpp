@@ -1,4 +1,5 @@
 // mkrequest: the job of sscep's mkrequest shell script, without openssl.
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
 #include "cli/local_operations.hpp"
@@ -66,7 +67,7 @@ int run_mkrequest(const options& opts, reporter& out)
     out.info("certificate request written as " + csr_file);
     out.json()["key"] = key_file;
     out.json()["request"] = csr_file;
-    out.json()["subject"] = fields->subject.to_string();
+    out.json()["subject"] = asn1::rfc4514(fields->subject);
     return out.finish(0);
 }
 

@@ -4,6 +4,8 @@
 // pair. The swap is io::pair_swap's: whatever the crash point, the files on
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
+#include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
@@ -19,22 +21,11 @@
 #include <botan/rsa.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace ascep::cli {
 namespace {
 
 using sys_clock = std::chrono::system_clock;
-
-std::string utc_text(sys_clock::time_point t)
-{
-    const std::time_t tt = sys_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 /// "in 29d 23h", "2d 1h ago".
 std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
@@ -85,7 +76,7 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key
     f.email = alt.get_attribute("RFC822");
     f.ip = alt.get_attribute("IP");
     if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
+        return file_failure("cannot ask for the names of " + asn1::rfc4514(old.subject_dn()) + ": " + *bad);
     return scep::make_csr(cms::private_key_ops(key), f);
 }
 
@@ -137,13 +128,13 @@ private:
         j["due"] = due;
         j["renewed"] = false;
         j["serial"] = serial_of(pair->cert);
-        j["not_after"] = utc_text(not_after);
-        j["renew_after"] = utc_text(due_from);
-        const std::string expiry = paths_.cert + " expires " + utc_text(not_after) + " (" +
+        j["not_after"] = asn1::rfc3339(not_after);
+        j["renew_after"] = asn1::rfc3339(due_from);
+        const std::string expiry = paths_.cert + " expires " + asn1::rfc3339(not_after) + " (" +
                                    relative_text(not_after, now) + ")";
         if (!due) {
             // Contacts nothing: a daily timer costs the CA nothing until it is time.
-            s_.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
+            s_.out.info(expiry + "; not due for renewal until " + asn1::rfc3339(due_from) + " (" +
                         relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
                         ")");
             return s_.out.finish(0);
@@ -252,11 +243,11 @@ private:
         j["key"] = paths_.key;
         j["previous_certificate"] = paths_.cert_prev();
         j["previous_key"] = paths_.key_prev();
-        j["subject"] = cert.subject_dn().to_string();
+        j["subject"] = asn1::rfc4514(cert.subject_dn());
         j["serial"] = serial_of(cert);
         if (previous)
             j["old_serial"] = serial_of(*previous);
-        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        j["not_after"] = asn1::rfc3339(cert.not_after().to_std_timepoint());
         return s_.out.finish(0);
     }
 

@@ -1,5 +1,8 @@
 #include "testca/admin_commands.hpp"
 
+#include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
+
 #include <botan/auto_rng.h>
 
 #include <ctime>
@@ -10,12 +13,7 @@ namespace {
 
 std::string format_time(std::int64_t t)
 {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return asn1::rfc3339(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)));
 }
 
 /// STATE, or STATE/NAME with --profile. A state directory of profiles
@@ -96,7 +94,7 @@ int rollover(const command_line& c)
         return 1;
     Botan::AutoSeeded_RNG rng;
     const auto next = make_rollover_ca(store, c.single.setup.key_bits, clock::now(), rng);
-    std::cout << "rollover CA " << next.cert.subject_dn().to_string() << " serial "
+    std::cout << "rollover CA " << asn1::rfc4514(next.cert.subject_dn()) << " serial "
               << serial_hex(Botan::BigInt(next.cert.serial_number())) << "\n";
     return 0;
 }
@@ -119,7 +117,7 @@ int list(const command_line& c)
         const Botan::BigInt serial(cert.serial_number());
         std::cout << "  " << serial_hex(serial) << " (" << serial.to_dec_string() << ")  "
                   << (crl && crl->is_revoked(cert) ? "revoked" : "valid") << "  until "
-                  << cert.not_after().readable_string() << "  " << cert.subject_dn().to_string() << "\n";
+                  << cert.not_after().readable_string() << "  " << asn1::rfc4514(cert.subject_dn()) << "\n";
     }
     return 0;
 }

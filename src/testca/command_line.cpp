@@ -19,6 +19,8 @@ const char* const usage_text =
     "            [--intermediate] [--chain-order leaf-first|root-first|random] [--caps LIST] [--key-bits N]\n"
     "            [--validity DURATION] [--faults LIST]\n"
     "            [--crash-after-issue N]  (testing aid: exit 86 after the N-th issuance, before replying)\n"
+    "            [--strict]  (testing aid: the challenge on renewals and resent requests too; the log\n"
+    "                         tells new, resent and polls apart and names each request's signer)\n"
     "  --faults LIST: NAME[=VALUE][@P],... with NAME one of delay=DURATION, http500, http503[=SECONDS],\n"
     "            close-before, close-mid, truncate, content-type, trickle[=DURATION],\n"
     "            pending-then-failure[=N], bad-signature, wrong-nonce, wrong-transaction-id, wrong-key,\n"
@@ -37,7 +39,7 @@ const std::set<std::string> server_flags = {"--tls", "--help", "-h"};
 const std::set<std::string> ca_values = {"--challenge", "--challenge-file", "--pending",   "--caps",
                                          "--key-bits",  "--validity",       "--chain-order", "--crash-after-issue",
                                          "--faults"};
-const std::set<std::string> ca_switches = {"--manual", "--reject", "--ra", "--intermediate"};
+const std::set<std::string> ca_switches = {"--manual", "--reject", "--strict", "--ra", "--intermediate"};
 const std::set<std::string> admin_values = {"--dir", "--profile", "--key-bits"};
 const std::set<std::string> admin_flags = {"--help", "-h"};
 
@@ -73,7 +75,9 @@ raw_args scan(const std::vector<std::string>& args, std::size_t from, const std:
             auto v = inline_value ? *inline_value : args[++i];
             a.values[arg].push_back(std::move(v));
             a.order.push_back(arg);
-        } else if (flags.count(arg) != 0 && !inline_value) {
+        } else if (flags.count(arg) != 0) {
+            if (inline_value)
+                throw usage_error(arg + " takes no value" + where);
             a.flags.push_back(arg);
             a.order.push_back(arg);
         } else if (!arg.empty() && arg[0] == '-') {
@@ -127,6 +131,7 @@ ca_flags read_ca_flags(const raw_args& a, const std::string& where)
     opts.rules.pending_polls = to_unsigned("--pending", a.value("--pending").value_or("0"), 0, 1000000);
     opts.rules.manual = a.has("--manual");
     opts.rules.reject = a.has("--reject");
+    opts.rules.strict = a.has("--strict");
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
     if (const auto text = a.value("--validity")) {

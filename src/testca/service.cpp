@@ -6,6 +6,7 @@
 #include "asn1/ber.hpp"
 #include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
@@ -284,7 +285,7 @@ http_reply service::reply(exchange& ex, const scep::reply_content& content, cons
     r.message_type = ex.request.message.known_type ? std::string(scep::name(ex.request.message.header.type))
                                                    : std::string("unknown-type");
     r.transaction_id = ex.request.message.header.transaction_id;
-    r.signer = ex.request.signer.subject_dn().to_string();
+    r.signer = asn1::rfc4514(ex.request.signer.subject_dn());
     r.fault = spoil ? std::string(name(*spoil)) : ex.fault;
     if (!der) {
         r.status = 400;

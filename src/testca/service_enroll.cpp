@@ -1,5 +1,6 @@
 #include "testca/service.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
 #include "testca/service_exchange.hpp"
@@ -12,6 +13,7 @@
 namespace ascep::testca {
 
 using detail::short_text;
+using detail::signer_text;
 
 http_reply service::apply(exchange& ex, const decision& d, transaction& t)
 {
@@ -126,6 +128,10 @@ http_reply service::enroll(exchange& ex)
     }
 
     const bool fresh = !stored || (stored->state == transaction_state::issued && facts.renews_stored);
+    // --strict: a request resent under a known transactionID counts as a
+    // poll, as always, but the log says which it was, and who signed it.
+    if (opts_.rules.strict)
+        ex.what += std::string(fresh ? " new " : " resent ") + signer_text(signer, facts.signed_by_issued);
     if (!fresh && doomed_.count(stored->id) != 0)
         return doomed_poll(ex, *stored);
     const auto d = decide_request(opts_.rules, facts, stored ? &*stored : nullptr);
@@ -138,7 +144,7 @@ http_reply service::enroll(exchange& ex)
     t.id = h.transaction_id;
     t.type = h.type;
     t.csr = ex.request.message_data;
-    t.subject = csr->subject.to_string();
+    t.subject = asn1::rfc4514(csr->subject);
     t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
     const auto doom = faults_.draw([](fault_kind k) { return k == fault_kind::pending_then_failure; });
     if (!doom.empty()) {
@@ -170,6 +176,11 @@ http_reply service::poll(exchange& ex)
         return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSubject");
     const auto held = store_.lock();
     auto stored = store_.load_transaction(ex.request.message.header.transaction_id);
+    if (opts_.rules.strict) {
+        const auto& signer = ex.request.signer;
+        const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
+        ex.what += " poll " + signer_text(signer, ours && *ours == signer);
+    }
     if (!stored)
         return refuse(ex, scep::fail_info::bad_cert_id, "no such transaction");
     if (doomed_.count(stored->id) != 0)

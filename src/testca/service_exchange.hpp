@@ -39,5 +39,15 @@ inline std::string short_text(const std::string& s)
     return s.size() > 80 ? s.substr(0, 80) + "..." : s;
 }
 
+/// --strict: who signed a request, for the log, so that a test can tell a
+/// renewal signed by the current certificate from a self-signed request.
+inline std::string signer_text(const Botan::X509_Certificate& signer, bool issued_here)
+{
+    const char* what = issued_here                                ? "issued here"
+                       : signer.issuer_dn() == signer.subject_dn() ? "self-signed"
+                                                                   : "not issued here";
+    return "signer=" + serial_hex(Botan::BigInt(signer.serial_number())) + " (" + what + ")";
+}
+
 } // namespace detail
 } // namespace ascep::testca
