@@ -28,7 +28,7 @@ test::process_result run(std::vector<std::string> argv)
     return test::run_process(argv);
 }
 
-test::process_result ascep(std::vector<std::string> args)
+test::process_result run_ascep(std::vector<std::string> args)
 {
     args.insert(args.begin(), ASCEP_PATH);
     return test::run_process(args);
@@ -50,17 +50,17 @@ void wait_for_file(const fs::path& file, const test::background_process& p, cons
 test::process_result ascep_enroll(const test::ascep_workdir& w, const std::string& url, const std::string& name,
                                   std::vector<std::string> extra = {})
 {
-    const auto m = ascep({"mkrequest", "--prefix", w.path(name), "-dns", name + ".example.test"});
+    const auto m = run_ascep({"mkrequest", "--prefix", w.path(name), "-dns", name + ".example.test"});
     REQUIRE(m.exit_code == 0);
     std::vector<std::string> get{"getca", "-u", url, "-c", w.path(name + "-ca.crt")};
     get.insert(get.end(), extra.begin(), extra.end());
-    const auto g = ascep(get);
+    const auto g = run_ascep(get);
     if (g.exit_code != 0)
         return g;
     std::vector<std::string> args{"enroll", "-u", url, "-c", w.path(name + "-ca.crt"), "-k", w.path(name + ".key"),
                                   "-r", w.path(name + ".csr"), "-l", w.path(name + ".crt"), "-t", "1"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return ascep(args);
+    return run_ascep(args);
 }
 
 } // namespace
@@ -169,10 +169,15 @@ TEST_CASE("--tls: ascep and curl enroll and fetch over https with --cacert STATE
     // ascep 95 naming the TLS handshake), and nothing written.
     const auto curl_refused = run({"curl", "-sS", ca.url + "?operation=GetCACaps"});
     CHECK(curl_refused.exit_code == 60);
-    const auto refused = ascep({"getca", "-u", ca.url, "-c", w.path("no.crt")});
+    const auto refused = run_ascep({"getca", "-u", ca.url, "-c", w.path("no.crt")});
     CHECK(refused.exit_code == 95);
     CHECK(refused.errors.find("TLS handshake") != std::string::npos);
     CHECK_FALSE(w.exists("no.crt"));
+    // The CA logs the refused handshake once it has seen the client's alert.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (slurp(ca.log()).find("TLS handshake failed") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(slurp(ca.log()).find("TLS handshake failed") != std::string::npos);
 
     // --tls-cert/--tls-key: your own certificate (here the one the first
@@ -185,7 +190,7 @@ TEST_CASE("--tls: ascep and curl enroll and fetch over https with --cacert STATE
                               other.file("server.key").string()});
     REQUIRE(own.url.rfind("https://", 0) == 0);
     CHECK_FALSE(fs::exists(own.state / "tls-ca.pem"));
-    CHECK(ascep({"getcaps", "-u", own.url, "--cacert", anchor}).exit_code == 0);
+    CHECK(run_ascep({"getcaps", "-u", own.url, "--cacert", anchor}).exit_code == 0);
 }
 
 TEST_CASE("--tls options: bad values exit 64 with a clear message, before anything is made")
@@ -248,11 +253,11 @@ TEST_CASE("three profiles in one process: ascep and the Debian scepclient enroll
 
     for (const std::string p : {"auto", "slow", "ndes"}) {
         INFO(p);
-        const auto m = ascep({"mkrequest", "--prefix", w.path(p), "-dns", p + ".example.test", "--challenge-file",
+        const auto m = run_ascep({"mkrequest", "--prefix", w.path(p), "-dns", p + ".example.test", "--challenge-file",
                               w.path("pw.txt")});
         REQUIRE(m.exit_code == 0);
-        REQUIRE(ascep({"getca", "-u", ca.urls.at(p), "-c", w.path(p + "-ca.crt")}).exit_code == 0);
-        const auto e = ascep({"enroll", "-u", ca.urls.at(p), "-c", w.path(p + "-ca.crt"), "-k", w.path(p + ".key"),
+        REQUIRE(run_ascep({"getca", "-u", ca.urls.at(p), "-c", w.path(p + "-ca.crt")}).exit_code == 0);
+        const auto e = run_ascep({"enroll", "-u", ca.urls.at(p), "-c", w.path(p + "-ca.crt"), "-k", w.path(p + ".key"),
                               "-r", w.path(p + ".csr"), "-l", w.path(p + ".crt"), "-t", "1"});
         INFO(e.output << e.errors);
         CHECK(e.exit_code == 0);
