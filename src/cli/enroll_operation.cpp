@@ -1,8 +1,10 @@
 // enroll: PKCSReq (or RenewalReq), polling while PENDING, strict reply checks.
 // Runs the library's ascep::async_enroll, as fleet mode does.
 #include "ascep/enroll.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "scep/csr.hpp"
@@ -15,20 +17,18 @@ namespace {
 
 struct request_material {
     std::shared_ptr<Botan::Private_Key> key;
-    Botan::PKCS10_Request csr;
+    request_file csr;
 };
 
-file_result<request_material> load_request_material(const options& opts)
+file_result<request_material> load_request_material(const options& opts, const keys::passphrase* pass)
 {
-    auto key = load_private_key(opts.key);
+    auto key = load_private_key(opts.key, pass);
     if (!key)
         return key.error();
     auto csr = load_request(opts.csr);
     if (!csr)
         return csr.error();
-    // The key bits as the request carries them: no second load of its key.
-    const auto summary = scep::read_csr(csr->BER_encode());
-    if (!summary || summary->public_key_bits != (*key)->public_key_bits())
+    if (!scep::csr_is_for(csr->csr, **key))
         return file_failure("the request " + opts.csr + " is not for the key " + opts.key);
     return request_material{std::move(*key), std::move(*csr)};
 }
@@ -54,7 +54,7 @@ int report_result(session& s, const ascep::enroll_result& r)
         return s.out.finish(w.error());
     s.out.info("certificate written as " + s.opts.local_cert);
     s.out.json()["certificate"] = s.opts.local_cert;
-    s.out.json()["subject"] = cert.subject_dn().to_string();
+    s.out.json()["subject"] = asn1::rfc4514(cert.subject_dn());
     s.out.json()["serial"] = Botan::hex_encode(cert.serial_number());
     return s.out.finish(0);
 }
@@ -64,15 +64,18 @@ int report_result(session& s, const ascep::enroll_result& r)
 int run_enroll(session& s)
 {
     const auto& opts = s.opts;
-    auto material = load_request_material(opts);
+    const auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return s.out.finish(pass.error());
+    auto material = load_request_material(opts, pass->get());
     if (!material)
         return s.out.finish(material.error());
 
     ascep::enroll_request req;
     req.key = material->key;
-    req.csr = material->csr.BER_encode();
+    req.csr = material->csr.der;
     if (!opts.old_key.empty()) {
-        auto old_key = load_private_key(opts.old_key);
+        auto old_key = load_private_key(opts.old_key, pass->get());
         if (!old_key)
             return s.out.finish(old_key.error());
         auto old_cert = load_certificate(opts.old_cert);

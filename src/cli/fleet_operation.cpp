@@ -1,6 +1,7 @@
 // fleet: the command line's face of fleet::run_fleet (src/fleet).
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/local_operations.hpp"
 #include "cli/session.hpp"
 #include "fleet/runner.hpp"
@@ -20,6 +21,10 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
     if (!challenge)
         return challenge.error();
     s.challenge = std::move(*challenge);
+    auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return pass.error();
+    s.key_pass = std::move(*pass);
     s.shard = opts.shard.value_or(fleet::shard_spec{});
     if (!opts.ca_cert.empty()) {
         auto certs = load_ca_certificates(opts.ca_cert);

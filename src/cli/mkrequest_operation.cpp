@@ -1,12 +1,14 @@
 // mkrequest: the job of sscep's mkrequest shell script, without openssl.
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/local_operations.hpp"
+#include "keys/key_file.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/auto_rng.h>
 #include <botan/pem.h>
-#include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
 namespace ascep::cli {
@@ -50,6 +52,9 @@ int run_mkrequest(const options& opts, reporter& out)
     auto fields = fields_of(opts, out);
     if (!fields)
         return out.finish(fields.error());
+    const auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return out.finish(pass.error());
 
     const std::string key_file = opts.prefix + ".key";
     const std::string csr_file = opts.prefix + ".csr";
@@ -58,15 +63,15 @@ int run_mkrequest(const options& opts, reporter& out)
     const Botan::RSA_PrivateKey key(rng, *opts.key_bits);
     const auto csr = scep::make_csr(cms::private_key_ops(key), *fields);
 
-    if (auto w = write_text_atomic(key_file, Botan::PKCS8::PEM_encode(key), 0600); !w)
-        return out.finish(w.error());
-    out.info("private key written as " + key_file);
+    if (auto why = keys::write_private_key(key_file, key, pass->get(), rng); !why.empty())
+        return out.finish(file_failure(why));
+    out.info(std::string(*pass ? "encrypted " : "") + "private key written as " + key_file);
     if (auto w = write_text_atomic(csr_file, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST")); !w)
         return out.finish(w.error());
     out.info("certificate request written as " + csr_file);
     out.json()["key"] = key_file;
     out.json()["request"] = csr_file;
-    out.json()["subject"] = fields->subject.to_string();
+    out.json()["subject"] = asn1::rfc4514(fields->subject);
     return out.finish(0);
 }
 

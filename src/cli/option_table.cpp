@@ -4,6 +4,7 @@
 
 #include "cli/config_file.hpp"
 #include "io/duration.hpp"
+#include "keys/passphrase.hpp"
 #include "scep/csr.hpp"
 
 #include <arpa/inet.h>
@@ -233,6 +234,16 @@ const option_spec table[] = {
     {'k', 'k', "key", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
                                   | bit(operation::inspect),
      "private key file (renew: the key of -l, replaced with the new one)", ASCEP_STRING(key)},
+    {id_key_pass, 0, "key-pass", "file:PATH|env:VAR|fd:N", key_file_ops,
+     "passphrase of encrypted key files read, and of the keys written (PKCS#8, AES-256); not pass:",
+     [](options& o, std::string_view v) -> reason {
+         std::string why;
+         if (!keys::parse_passphrase_source(v, why))
+             return why;
+         o.key_pass = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(key_pass)},
     {'r', 'r', "csr", "FILE", bit(operation::enroll), "certificate request (PKCS#10) file", ASCEP_STRING(csr)},
     {'K', 'K', "old-key", "FILE", bit(operation::enroll), "renewal: the key of the certificate given with -O",
      ASCEP_STRING(old_key)},

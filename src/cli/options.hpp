@@ -122,6 +122,10 @@ struct options {
 
     // --- enroll, getcert, getcrl, inspect ---
     std::string key;        ///< -k --key
+    /// --key-pass file:PATH|env:VAR|fd:N: where the passphrase of the key
+    /// files read and written is (checked when parsed; read by
+    /// resolve_key_pass, key_pass.hpp). Never the passphrase itself.
+    std::string key_pass;
     std::string csr;        ///< -r --csr
     std::string old_key;    ///< -K --old-key (renewal; with -O)
     std::string old_cert;   ///< -O --old-cert (renewal; with -K)

@@ -1,5 +1,7 @@
 // getcert and getcrl: one signed request, one verified reply.
+#include "asn1/rfc4514.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
@@ -24,7 +26,10 @@ struct query_setup {
 
 file_result<query_setup> prepare(session& s)
 {
-    auto key = load_private_key(s.opts.key);
+    const auto pass = resolve_key_pass(s.opts);
+    if (!pass)
+        return pass.error();
+    auto key = load_private_key(s.opts.key, pass->get());
     if (!key)
         return key.error();
     auto local = load_certificate(s.opts.local_cert);
@@ -103,7 +108,7 @@ int run_getcert(session& s)
         return s.out.finish(w.error());
     s.out.info("certificate written as " + s.opts.out);
     s.out.json()["certificate"] = s.opts.out;
-    s.out.json()["subject"] = cert->subject_dn().to_string();
+    s.out.json()["subject"] = asn1::rfc4514(cert->subject_dn());
     s.out.json()["serial"] = Botan::hex_encode(cert->serial_number());
     return s.out.finish(0);
 }

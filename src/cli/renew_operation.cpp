@@ -4,37 +4,30 @@
 // pair. The swap is io::pair_swap's: whatever the crash point, the files on
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
+#include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "io/duration.hpp"
 #include "io/durable_file.hpp"
+#include "io/file_attributes.hpp"
 #include "io/pair_swap.hpp"
+#include "keys/key_file.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/hex.h>
-#include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace ascep::cli {
 namespace {
 
 using sys_clock = std::chrono::system_clock;
-
-std::string utc_text(sys_clock::time_point t)
-{
-    const std::time_t tt = sys_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 /// "in 29d 23h", "2d 1h ago".
 std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
@@ -56,9 +49,10 @@ struct key_pair {
 };
 
 /// A key and a certificate that must be for it.
-file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file)
+file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file,
+                                const keys::passphrase* pass)
 {
-    auto key = load_private_key(key_file);
+    auto key = load_private_key(key_file, pass);
     if (!key)
         return key.error();
     auto cert = load_certificate(cert_file);
@@ -85,14 +79,17 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key
     f.email = alt.get_attribute("RFC822");
     f.ip = alt.get_attribute("IP");
     if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
+        return file_failure("cannot ask for the names of " + asn1::rfc4514(old.subject_dn()) + ": " + *bad);
     return scep::make_csr(cms::private_key_ops(key), f);
 }
 
 /// renew's run: the paths, and what the --json object and the last lines say.
 class renewal {
 public:
-    explicit renewal(session& s) : s_(s), paths_{s.opts.key, s.opts.local_cert} {}
+    explicit renewal(session& s)
+        : s_(s), paths_{io::follow_symlinks(s.opts.key, link_error_), io::follow_symlinks(s.opts.local_cert, link_error_)}
+    {
+    }
 
     int run()
     {
@@ -103,6 +100,18 @@ public:
         if (!challenge)
             return s_.out.finish(challenge.error());
         challenge_ = std::move(*challenge);
+        // The passphrase too: a wrong one must stop the run before KEY.new.
+        auto pass = resolve_key_pass(s_.opts);
+        if (!pass)
+            return s_.out.finish(pass.error());
+        key_pass_ = std::move(*pass);
+        // A symlinked -k or -l is renewed where it points: the link stays.
+        if (!link_error_.empty())
+            return s_.out.finish(file_failure(link_error_));
+        if (paths_.key != s_.opts.key)
+            s_.out.verbose(s_.opts.key + " is a symlink to " + paths_.key + ": renewing that file");
+        if (paths_.cert != s_.opts.local_cert)
+            s_.out.verbose(s_.opts.local_cert + " is a symlink to " + paths_.cert + ": renewing that file");
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -126,7 +135,7 @@ private:
     int start()
     {
         const auto& opts = s_.opts;
-        auto pair = load_pair(paths_.key, paths_.cert);
+        auto pair = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!pair)
             return s_.out.finish(pair.error());
         const auto now = sys_clock::now();
@@ -137,13 +146,13 @@ private:
         j["due"] = due;
         j["renewed"] = false;
         j["serial"] = serial_of(pair->cert);
-        j["not_after"] = utc_text(not_after);
-        j["renew_after"] = utc_text(due_from);
-        const std::string expiry = paths_.cert + " expires " + utc_text(not_after) + " (" +
+        j["not_after"] = asn1::rfc3339(not_after);
+        j["renew_after"] = asn1::rfc3339(due_from);
+        const std::string expiry = paths_.cert + " expires " + asn1::rfc3339(not_after) + " (" +
                                    relative_text(not_after, now) + ")";
         if (!due) {
             // Contacts nothing: a daily timer costs the CA nothing until it is time.
-            s_.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
+            s_.out.info(expiry + "; not due for renewal until " + asn1::rfc3339(due_from) + " (" +
                         relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
                         ")");
             return s_.out.finish(0);
@@ -163,8 +172,8 @@ private:
             const Botan::RSA_PrivateKey key(s_.rng, bits);
             // Durable before the request goes out: a re-run sends it again
             // with this key (the same transactionID), never with another.
-            if (auto w = write_text_atomic(paths_.key_new(), Botan::PKCS8::PEM_encode(key), 0600); !w)
-                return s_.out.finish(w.error());
+            if (auto why = keys::write_private_key(paths_.key_new(), key, key_pass_.get(), s_.rng); !why.empty())
+                return s_.out.finish(file_failure(why));
         }
         io::crash_point("key-written");
         return request(false);
@@ -174,10 +183,10 @@ private:
     int request(bool earlier_run)
     {
         const auto& opts = s_.opts;
-        auto old = load_pair(paths_.key, paths_.cert);
+        auto old = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!old)
             return s_.out.finish(old.error());
-        auto key = load_private_key(paths_.key_new());
+        auto key = load_private_key(paths_.key_new(), key_pass_.get());
         if (!key)
             return s_.out.finish(key.error());
         auto& j = s_.out.json();
@@ -225,7 +234,7 @@ private:
     {
         // What the new certificate must be for: KEY.new until it is installed.
         const auto& key_file = step == io::pair_step::install_cert ? paths_.key : paths_.key_new();
-        auto fresh = load_pair(key_file, paths_.cert_new());
+        auto fresh = load_pair(key_file, paths_.cert_new(), key_pass_.get());
         if (!fresh)
             return s_.out.finish(fresh.error());
         std::optional<Botan::X509_Certificate> previous;
@@ -252,17 +261,20 @@ private:
         j["key"] = paths_.key;
         j["previous_certificate"] = paths_.cert_prev();
         j["previous_key"] = paths_.key_prev();
-        j["subject"] = cert.subject_dn().to_string();
+        j["subject"] = asn1::rfc4514(cert.subject_dn());
         j["serial"] = serial_of(cert);
         if (previous)
             j["old_serial"] = serial_of(*previous);
-        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        j["not_after"] = asn1::rfc3339(cert.not_after().to_std_timepoint());
         return s_.out.finish(0);
     }
 
     session& s_;
+    std::string link_error_; ///< a symlink loop or an unreadable link in -k or -l
     io::pair_paths paths_;
     std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
+    /// --key-pass: reads -k and KEY.new, and encrypts KEY.new.
+    key_passphrase key_pass_;
 };
 
 } // namespace

@@ -199,7 +199,8 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
     std::optional<cached_key> cached;
     if (polling)
         cached = key_cache_.take(d.id);
-    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
+    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge,
+                          pass = settings_.key_pass.get(), reuse_csr,
                           polling, pending_before = resume, stop = &stop_flag_, cached = std::move(cached)] {
         if (stop->load())
             return device_material{};
@@ -216,7 +217,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             m.csr = cached->csr;
             return m;
         }
-        auto m = prepare_material(d, paths, bits, challenge, reuse_csr);
+        auto m = prepare_material(d, paths, bits, challenge, reuse_csr, pass);
         // A full disk stops the next key on this pool from being made at
         // once, before the loop hears of it: no key is made for nothing.
         if (io::is_local_fault(m.write_error))

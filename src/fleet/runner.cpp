@@ -1,6 +1,8 @@
 #include "fleet/runner.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "engine/client_impl.hpp"
+#include "fleet/device_files.hpp"
 #include "fleet/fleet_run.hpp"
 #include "io/durable_file.hpp"
 #include "scep/ca_roles.hpp"
@@ -108,6 +110,10 @@ std::optional<setup_failure> fleet_run::check_inputs()
         progress_.message("shard " + to_string(settings_.shard) + ": " + std::to_string(check.shard_devices) + " of the " +
                           std::to_string(check.devices) + " devices");
 
+    // A wrong --key-pass (or none for encrypted keys) stops the run before
+    // the journal or any key is written.
+    if (auto bad = check_key_pass(settings_.out_dir, settings_.key_pass.get()); !bad.empty())
+        return setup_failure{setup_failure::kind::file, {}, bad + "; nothing was sent or written"};
     std::string why;
     journal_ = journal::open(settings_.out_dir, why);
     if (!journal_)
@@ -168,13 +174,13 @@ asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
     const auto fingerprint = sha256_hex(roles->ca);
     if (!settings_.ca_fingerprint.empty() && normalized_hex(settings_.ca_fingerprint) != fingerprint)
         co_return setup_failure{setup_failure::kind::untrusted, {},
-                                "the CA certificate (" + roles->ca.subject_dn().to_string() + ") has SHA-256 " +
+                                "the CA certificate (" + asn1::rfc4514(roles->ca.subject_dn()) + ") has SHA-256 " +
                                     fingerprint + ", not the --ca-fingerprint " +
                                     normalized_hex(settings_.ca_fingerprint) + "; nothing was sent"};
     if (settings_.verbose) {
-        progress_.message("CA " + roles->ca.subject_dn().to_string() + ", SHA-256 " + fingerprint);
+        progress_.message("CA " + asn1::rfc4514(roles->ca.subject_dn()) + ", SHA-256 " + fingerprint);
         for (std::size_t i = 0; i < ca_certs_.size(); ++i)
-            progress_.message("  " + ca_certs_[i].subject_dn().to_string() + ": " + roles->notes[i].role + " (" +
+            progress_.message("  " + asn1::rfc4514(ca_certs_[i].subject_dn()) + ": " + roles->notes[i].role + " (" +
                               roles->notes[i].reason + ")");
     }
     co_return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include "ascep/client.hpp"
 #include "fleet/shard.hpp"
+#include "keys/passphrase.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -48,6 +49,9 @@ struct fleet_settings {
     unsigned key_bits = 2048;
     unsigned crypto_threads = 0; ///< 0: one per core
     std::string challenge;       ///< for rows without one
+    /// --key-pass: decrypts the key files read (key.pem, the manifest's
+    /// `key`), encrypts every key written (key.pem, key.new.pem); null: none.
+    std::shared_ptr<const keys::passphrase> key_pass;
 
     /// Transient errors (refused, timeout, 5xx) are retried for this long per
     /// device, counted from its first error since it last heard from the CA
