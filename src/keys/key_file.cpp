@@ -1,9 +1,3 @@
-// BOTAN_NO_DEPRECATED_WARNINGS: botan/pbes2.h is marked "will be made
-// internal" in 2.19 and says so with a #pragma warning on every include.
-// It is the only public way to decrypt PBES2 with a passphrase we zero
-// ourselves (PKCS8::load_key copies it into a lambda and leaves the copy).
-#define BOTAN_NO_DEPRECATED_WARNINGS 1
-
 #include "keys/key_file.hpp"
 
 #include "asn1/ber.hpp"
@@ -11,6 +5,10 @@
 
 #include <botan/data_src.h>
 #include <botan/mem_ops.h>
+// pbes2.h is marked "will be made internal" in 2.19 (quiet here: Botan's
+// headers are system headers). It is the only public way to decrypt PBES2
+// with a passphrase we zero ourselves (PKCS8::load_key copies it into a
+// lambda and leaves the copy).
 #include <botan/pbes2.h>
 #include <botan/pem.h>
 #include <botan/pkcs8.h>
