@@ -301,7 +301,10 @@ private:
             *ctx_.log << reply.log << " [fault " << event.fault << ": " << effect(*tf.reply, wire) << "]" << std::endl;
             log_event(event);
             if (kind == fault_kind::trickle) {
-                const auto step = tf.reply->duration / std::max<std::size_t>(wire.size(), 1);
+                // In microseconds: a reply of 2,000 bytes over 1 s is 500 us a
+                // byte, which whole milliseconds would round to no pause at all.
+                const auto step = std::chrono::duration_cast<std::chrono::microseconds>(tf.reply->duration) /
+                                  std::max<std::size_t>(wire.size(), 1);
                 asio::steady_timer pause(co_await asio::this_coro::executor);
                 for (const char c : wire) {
                     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(&c, 1), use_tuple);
