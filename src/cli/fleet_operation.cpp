@@ -63,6 +63,11 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
     s.retry_failed = opts.retry_failed;
     s.renew_within = opts.renew_within;
     s.reuse_key = opts.reuse_key;
+    s.metrics_file = opts.metrics_file;
+    if (!opts.metrics_listen.empty()) {
+        std::string why;
+        s.metrics_listen = fleet::parse_listen_address(opts.metrics_listen, why); // checked by the option's setter
+    }
     s.jsonl = opts.jsonl;
     s.report_file = opts.report_file;
     s.progress = opts.progress == "none"    ? fleet::progress_style::none

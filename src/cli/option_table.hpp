@@ -25,13 +25,14 @@ constexpr op_mask network_ops = bit(operation::getcaps) | bit(operation::getca) 
                                 | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
                                 | bit(operation::fleet) | bit(operation::renew);
 constexpr op_mask fleet_op = bit(operation::fleet);
+constexpr op_mask status_op = bit(operation::fleet_status);
 constexpr op_mask renew_op = bit(operation::renew);
 /// enroll and renew: one enrollment, its polling and its algorithms.
 constexpr op_mask enroll_ops = bit(operation::enroll) | renew_op;
 /// Every operation that reads or writes a private key file.
 constexpr op_mask key_file_ops = enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
                             | bit(operation::mkrequest) | bit(operation::inspect) | fleet_op;
-constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect);
+constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect) | status_op;
 
 /// Ids of the options that have only a long name (short options use their letter).
 enum long_only_id : int {
@@ -65,6 +66,8 @@ enum long_only_id : int {
     id_shard,
     id_challenge_file,
     id_within,
+    id_metrics_file,
+    id_metrics_listen,
     id_key_pass,
 };
 

@@ -12,6 +12,7 @@
 #include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
+#include "fleet/metrics.hpp"
 #include "io/duration.hpp"
 #include "io/durable_file.hpp"
 #include "io/file_attributes.hpp"
@@ -91,8 +92,46 @@ public:
     {
     }
 
+    /// --metrics-file: the run's figures (source="run",
+    /// certificate="-l"), once more now that it has ended with `code`.
+    void write_final_metrics(int code)
+    {
+        if (!metrics_)
+            return;
+        const auto now = unix_now();
+        // Done: renewed, or not due (a timer that contacts nothing is a
+        // renewal system that works).
+        if (code == 0)
+            metrics_->set_last_success(now);
+        fleet::metrics::expiry_summary e;
+        e.at = now;
+        if (auto cert = load_certificate(paths_.cert)) {
+            const auto t = std::chrono::duration_cast<std::chrono::seconds>(
+                               cert->not_after().to_std_timepoint().time_since_epoch())
+                               .count();
+            e.certificates = 1;
+            e.soonest = t;
+            e.within_7d = t < now + 7 * 86400;
+            e.within_30d = t < now + 30 * 86400;
+            e.within_90d = t < now + 90 * 86400;
+        }
+        metrics_->set_expiry(e);
+        metrics_->set_run(started_, false);
+        write_metrics(now);
+    }
+
     int run()
     {
+        if (!s_.opts.metrics_file.empty()) {
+            metrics_.emplace(fleet::metrics::labels{{"source", "run"}, {"certificate", paths_.cert}});
+            started_ = unix_now();
+            std::vector<std::uint8_t> previous;
+            if (io::read_file(s_.opts.metrics_file, previous, 1 << 20).empty())
+                metrics_->set_last_success(
+                    fleet::last_success_in(std::string_view(reinterpret_cast<const char*>(previous.data()), previous.size())));
+            metrics_->set_run(started_, true);
+            write_metrics(started_);
+        }
         // Read before anything is written, due or not: a challenge file that
         // is missing or wrong is a configuration error to hear of now, not
         // on the day the certificate falls due (with KEY.new already made).
@@ -213,7 +252,18 @@ private:
         if (!plan)
             return s_.out.finish(plan.error());
 
-        const auto result = run_enrollment(s_, *plan);
+        const auto sent_at = std::chrono::steady_clock::now();
+        const auto result = metrics_ ? run_enrollment(s_, *plan, [this] { write_metrics(unix_now()); },
+                                                      std::chrono::seconds(10))
+                                     : run_enrollment(s_, *plan);
+        if (metrics_) {
+            const char* status = result.status == ascep::enroll_status::issued    ? "issued"
+                                 : result.status == ascep::enroll_status::pending  ? "pending"
+                                 : result.status == ascep::enroll_status::rejected ? "failure"
+                                                                                   : "error";
+            metrics_->request(req.resume ? "CertPoll" : request_name(*plan), status,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count());
+        }
         if (result.status == ascep::enroll_status::rejected) {
             // Refused: the old pair was never touched; the next run starts
             // afresh instead of resending what the CA refused.
@@ -269,9 +319,22 @@ private:
         return s_.out.finish(0);
     }
 
+    static std::int64_t unix_now()
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(sys_clock::now().time_since_epoch()).count();
+    }
+
+    void write_metrics(std::int64_t now)
+    {
+        if (auto why = fleet::write_metrics_file(s_.opts.metrics_file, metrics_->render(now)); !why.empty())
+            s_.out.warn("cannot write the metrics file: " + why);
+    }
+
     session& s_;
     std::string link_error_; ///< a symlink loop or an unreadable link in -k or -l
     io::pair_paths paths_;
+    std::optional<fleet::metrics> metrics_;
+    std::int64_t started_ = 0;
     std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
     /// --key-pass: reads -k and KEY.new, and encrypts KEY.new.
     key_passphrase key_pass_;
@@ -281,7 +344,10 @@ private:
 
 int run_renew(session& s)
 {
-    return renewal(s).run();
+    renewal r(s);
+    const int code = r.run();
+    r.write_final_metrics(code);
+    return code;
 }
 
 } // namespace ascep::cli
