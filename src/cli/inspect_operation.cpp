@@ -4,6 +4,7 @@
 // decodes is printed, and a signature that does not verify is reported as
 // clearly as a decoding error: after the fields, with exit 97.
 #include "asn1/oids.hpp"
+#include "cli/key_source.hpp"
 #include "cli/files.hpp"
 #include "cli/inspect_describe.hpp"
 #include "cli/inspect_input.hpp"
@@ -31,7 +32,7 @@ namespace {
 /// What inspect was given besides FILE.
 struct inspect_keys {
     std::vector<Botan::X509_Certificate> ca_certs; // -c: CA and RA certificates
-    std::shared_ptr<Botan::Private_Key> key;       // -k
+    key_handle key;                                // -k (a file or a token key)
     std::optional<Botan::X509_Certificate> cert;   // -l
 };
 
@@ -45,7 +46,7 @@ file_result<inspect_keys> load_keys(const options& opts)
         keys.ca_certs = std::move(*certs);
     }
     if (!opts.key.empty()) {
-        auto key = load_private_key(opts.key);
+        auto key = open_key(opts, opts.key);
         if (!key)
             return key.error();
         keys.key = std::move(*key);
@@ -692,7 +693,7 @@ private:
                             const char* key, bool show, boost::json::object* into = nullptr)
     {
         boost::json::array list;
-        const Botan::Public_Key* ours = keys_.key.get();
+        const Botan::Public_Key* ours = keys_.key ? &keys_.key->public_key() : nullptr;
         for (std::size_t i = 0; i < certs.size(); ++i) {
             auto d = describe_certificate(certs[i], ours);
             // "certificate: " for a lone one, "certificate 0: " in a list.
@@ -727,7 +728,7 @@ int run_inspect(const options& opts, reporter& out)
     auto keys = load_keys(opts);
     if (!keys)
         return out.finish(keys.error());
-    if (keys->key && keys->cert && keys->cert->subject_public_key_bitstring() != keys->key->public_key_bits())
+    if (keys->key && keys->cert && keys->cert->subject_public_key_bitstring() != keys->key->public_key().public_key_bits())
         out.warn("the -l certificate does not carry the -k key");
 
     std::string why;

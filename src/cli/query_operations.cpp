@@ -1,5 +1,6 @@
 // getcert and getcrl: one signed request, one verified reply.
 #include "cli/files.hpp"
+#include "cli/key_source.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
@@ -24,13 +25,13 @@ struct query_setup {
 
 file_result<query_setup> prepare(session& s)
 {
-    auto key = load_private_key(s.opts.key);
+    auto key = open_key(s.opts, s.opts.key);
     if (!key)
         return key.error();
     auto local = load_certificate(s.opts.local_cert);
     if (!local)
         return local.error();
-    if (local->subject_public_key_bitstring() != (*key)->public_key_bits())
+    if (local->subject_public_key_bitstring() != (*key)->public_key().public_key_bits())
         return file_failure("the certificate " + s.opts.local_cert + " is not for the key " + s.opts.key);
     auto roles = s.load_ca_roles();
     if (!roles)
@@ -43,7 +44,7 @@ file_result<query_setup> prepare(session& s)
         algorithms.use_post = *s.opts.post;
     for (const auto& w : algorithms.warnings)
         s.out.warn(w);
-    return query_setup{std::make_shared<const cms::private_key_ops>(*key), *local, *roles, algorithms};
+    return query_setup{std::move(*key), *local, *roles, algorithms};
 }
 
 /// Sends the query and checks the reply; a FAILURE becomes its exit code.
@@ -75,7 +76,7 @@ file_result<scep::cert_rep> exchange(session& s, const query_setup& q, const sce
 
 scep::query_context context_of(const query_setup& q)
 {
-    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(q.key->key()),
+    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(q.key->public_key()),
             std::chrono::system_clock::now()};
 }
 

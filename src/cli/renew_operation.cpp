@@ -5,8 +5,11 @@
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
 #include "cli/challenge.hpp"
+#include "cms/software_key.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
+#include "cli/renewal_support.hpp"
+#include "cli/token_renewal.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "io/duration.hpp"
@@ -23,32 +26,6 @@
 
 namespace ascep::cli {
 namespace {
-
-using sys_clock = std::chrono::system_clock;
-
-std::string utc_text(sys_clock::time_point t)
-{
-    const std::time_t tt = sys_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-/// "in 29d 23h", "2d 1h ago".
-std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
-{
-    const auto d = std::chrono::duration_cast<std::chrono::seconds>(t - now);
-    if (d.count() >= 0)
-        return "in " + io::describe_duration(d);
-    return io::describe_duration(-d) + " ago";
-}
-
-std::string serial_of(const Botan::X509_Certificate& cert)
-{
-    return Botan::hex_encode(cert.serial_number());
-}
 
 struct key_pair {
     std::shared_ptr<Botan::Private_Key> key;
@@ -69,26 +46,6 @@ file_result<key_pair> load_pair(const std::string& key_file, const std::string& 
     return key_pair{std::move(*key), std::move(*cert)};
 }
 
-/// The request for the new key: the old certificate's subject and
-/// subjectAltNames. The old pair's signature vouches for it, so the
-/// challenge is usually empty; a CA that wants one for renewals too (some
-/// NDES set-ups without Renewal in their caps) gets it from
-/// --challenge-file, ASCEP_CHALLENGE or --challenge.
-file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key, const Botan::X509_Certificate& old,
-                                                   const std::string& challenge)
-{
-    scep::csr_fields f;
-    f.challenge = challenge;
-    f.subject = old.subject_dn();
-    const auto& alt = old.subject_alt_name();
-    f.dns = alt.get_attribute("DNS");
-    f.email = alt.get_attribute("RFC822");
-    f.ip = alt.get_attribute("IP");
-    if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
-    return scep::make_csr(cms::private_key_ops(key), f);
-}
-
 /// renew's run: the paths, and what the --json object and the last lines say.
 class renewal {
 public:
@@ -103,6 +60,8 @@ public:
         if (!challenge)
             return s_.out.finish(challenge.error());
         challenge_ = std::move(*challenge);
+        if (is_token_key(s_.opts.key))
+            return run_token_renewal(s_, challenge_);
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -129,27 +88,9 @@ private:
         auto pair = load_pair(paths_.key, paths_.cert);
         if (!pair)
             return s_.out.finish(pair.error());
-        const auto now = sys_clock::now();
-        const auto not_after = pair->cert.not_after().to_std_timepoint();
-        const auto due_from = not_after - *opts.renew_within;
-        const bool due = now >= due_from;
-        auto& j = s_.out.json();
-        j["due"] = due;
-        j["renewed"] = false;
-        j["serial"] = serial_of(pair->cert);
-        j["not_after"] = utc_text(not_after);
-        j["renew_after"] = utc_text(due_from);
-        const std::string expiry = paths_.cert + " expires " + utc_text(not_after) + " (" +
-                                   relative_text(not_after, now) + ")";
-        if (!due) {
-            // Contacts nothing: a daily timer costs the CA nothing until it is time.
-            s_.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
-                        relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
-                        ")");
+        std::string expiry;
+        if (!check_due(s_, pair->cert, paths_.cert, expiry))
             return s_.out.finish(0);
-        }
-        if (now > not_after)
-            s_.out.warn(paths_.cert + " has expired; the CA may refuse a request signed by it");
 
         if (opts.reuse_key) {
             s_.out.info(expiry + ": renewing with the same key");
@@ -184,7 +125,7 @@ private:
         j["due"] = true;
         j["renewed"] = false;
         j["old_serial"] = serial_of(old->cert);
-        auto csr = renewal_csr(**key, old->cert, challenge_);
+        auto csr = renewal_csr(cms::software_key(*key), old->cert, challenge_);
         if (!csr)
             return s_.out.finish(csr.error());
 

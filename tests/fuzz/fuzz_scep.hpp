@@ -8,6 +8,7 @@
 #pragma once
 
 #include "fuzz_identity.hpp"
+#include "cms/software_key.hpp"
 
 #include "scep/cert_rep.hpp"
 #include "testca/service.hpp"
@@ -65,7 +66,7 @@ inline scep::bytes client_message(scep::message_type type, const std::string& ti
     out.digest = digest;
     out.certificates = {signer.cert};
     out.now = fixed_now();
-    return scep::make_pki_message(out, {cms::private_key_ops(*signer.key), signer.cert}, rng).value();
+    return scep::make_pki_message(out, {cms::software_key(*signer.key), signer.cert}, rng).value();
 }
 
 /// The test CA's policy in the testca target: a challenge, and one PENDING

@@ -3,7 +3,7 @@
 // this every build prints that. It silences Botan's deprecation notes in
 // this file only.
 #define BOTAN_NO_DEPRECATED_WARNINGS
-#include "cms/private_key_ops.hpp"
+#include "cms/software_key.hpp"
 
 #include "cms/guard.hpp"
 
@@ -27,17 +27,17 @@ const Botan::BigInt& modulus(const Botan::Private_Key& key)
 
 } // namespace
 
-private_key_ops::private_key_ops(std::shared_ptr<const Botan::Private_Key> key) : key_(std::move(key)) {}
+software_key::software_key(std::shared_ptr<const Botan::Private_Key> key) : key_(std::move(key)) {}
 
 // Aliasing constructor with no owner: a borrowed key, never deleted here.
-private_key_ops::private_key_ops(const Botan::Private_Key& key)
+software_key::software_key(const Botan::Private_Key& key)
     : key_(std::shared_ptr<const Botan::Private_Key>(), &key)
 {
 }
 
-private_key_ops::~private_key_ops() = default;
+software_key::~software_key() = default;
 
-Botan::secure_vector<std::uint8_t> private_key_ops::private_op(std::span<const std::uint8_t> x) const
+Botan::secure_vector<std::uint8_t> software_key::private_op(std::span<const std::uint8_t> x) const
 {
     const std::size_t k = modulus(*key_).bytes();
     Botan::secure_vector<std::uint8_t> out;
@@ -61,7 +61,7 @@ Botan::secure_vector<std::uint8_t> private_key_ops::private_op(std::span<const s
     return out;
 }
 
-boost::system::result<bytes> private_key_ops::sign(std::span<const std::uint8_t> message,
+boost::system::result<bytes> software_key::sign(std::span<const std::uint8_t> message,
                                                    asn1::digest_algorithm digest) const
 {
     return guarded<bytes>(errc::invalid_key, [&] {
@@ -77,7 +77,7 @@ boost::system::result<bytes> private_key_ops::sign(std::span<const std::uint8_t>
     });
 }
 
-boost::system::result<Botan::secure_vector<std::uint8_t>> private_key_ops::decrypt(
+boost::system::result<Botan::secure_vector<std::uint8_t>> software_key::decrypt(
     std::span<const std::uint8_t> ciphertext, const std::string& eme) const
 {
     using out = Botan::secure_vector<std::uint8_t>;
@@ -102,7 +102,7 @@ boost::system::result<Botan::secure_vector<std::uint8_t>> private_key_ops::decry
     });
 }
 
-unsigned private_key_ops::operations_made() const
+unsigned software_key::operations_made() const
 {
     const std::lock_guard lock(mutex_);
     return made_;

@@ -1,0 +1,40 @@
+// What the two renewals share (a key file, renew_operation.cpp; a token
+// key, token_renewal.cpp): the due check with its lines and --json fields,
+// and the request for the new key.
+#pragma once
+
+#include "cli/failure.hpp"
+#include "cms/private_key_ops.hpp"
+
+#include <botan/x509cert.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ascep::cli {
+
+class session;
+
+/// "2027-11-20T09:12:44Z".
+std::string utc_text(std::chrono::system_clock::time_point t);
+/// The serial as renew prints it (hex).
+std::string serial_of(const Botan::X509_Certificate& cert);
+
+/// Whether `cert` (read from `cert_path`) is due within --within. Sets the
+/// --json fields due, renewed, serial, not_after, renew_after; when not
+/// due, prints the one line saying until when. `expiry` gets the
+/// "CERT expires ... (in ...)" text for the caller's next line; an expired
+/// certificate is warned about.
+bool check_due(session& s, const Botan::X509_Certificate& cert, const std::string& cert_path, std::string& expiry);
+
+/// The request for the new key: the old certificate's subject and
+/// subjectAltNames. The old pair's signature vouches for it, so the
+/// challenge is usually empty; a CA that wants one for renewals too (some
+/// NDES set-ups without Renewal in their caps) gets it from
+/// --challenge-file, ASCEP_CHALLENGE or --challenge. Signed by `key`.
+file_result<std::vector<std::uint8_t>> renewal_csr(const cms::private_key_ops& key, const Botan::X509_Certificate& old,
+                                                   const std::string& challenge);
+
+} // namespace ascep::cli
