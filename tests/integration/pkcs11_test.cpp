@@ -13,8 +13,7 @@
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
 #include "text_files.hpp"
-
-#include "keys/open_key.hpp"
+#include "token_fixture.hpp"
 
 #include <botan/hex.h>
 #include <botan/x509cert.h>
@@ -25,121 +24,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-constexpr int crash_exit = 128 + 9; // io::crash_point SIGKILLs the process
-
-struct token_fixture : test::ascep_workdir {
-    test::softhsm hsm{dir};
-    test::testca_process ca;
-
-    explicit token_fixture(std::vector<std::string> ca_opts = {})
-        : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(ca_opts)))
-    {
-        const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
-        INFO(r.output << r.errors);
-        REQUIRE(r.exit_code == 0);
-    }
-
-    static std::vector<std::string> with_defaults(std::vector<std::string> opts)
-    {
-        opts.insert(opts.end(), {"--challenge", "pw", "--key-bits", "1024", "--validity", "2d"});
-        return opts;
-    }
-
-    /// The token options every command takes: the module and the PIN file.
-    std::vector<std::string> token_args() const
-    {
-        return {"--pkcs11-module", test::softhsm::module, "--pin-file", hsm.pin_file()};
-    }
-
-    static std::vector<std::string> cat(std::vector<std::string> a, const std::vector<std::string>& b)
-    {
-        a.insert(a.end(), b.begin(), b.end());
-        return a;
-    }
-
-    test::process_result run(std::vector<std::string> args, const std::string& crash_at = {}) const
-    {
-        args = cat(std::move(args), token_args());
-        args.insert(args.begin(), ASCEP_PATH);
-        if (!crash_at.empty())
-            args.insert(args.begin(), {"env", "ASCEP_TEST_CRASH_AT=" + crash_at});
-        auto r = test::run_process(args);
-        // Whatever happened, the PIN is in no output.
-        CHECK(r.output.find(hsm.pin()) == std::string::npos);
-        CHECK(r.errors.find(hsm.pin()) == std::string::npos);
-        return r;
-    }
-
-    /// mkrequest on the token: the pair labelled `name`, the request NAME.csr.
-    void make_key(const std::string& name) const
-    {
-        const auto r = run({"mkrequest", "-k", hsm.uri(name), "-r", path(name + ".csr"), "--bits", "1024", "-dns",
-                            name + ".example.test", "pw"});
-        INFO(r.output << r.errors);
-        REQUIRE(r.exit_code == 0);
-        CHECK(r.output.find("key pair generated on the token 'gw' as '" + name + "'") != std::string::npos);
-    }
-
-    test::process_result enroll(const std::string& name, std::vector<std::string> extra = {}) const
-    {
-        return run(cat({"enroll", "-u", ca.url, "-c", path("ca.crt"), "-k", hsm.uri(name), "-r",
-                        path(name + ".csr"), "-l", path(name + ".crt"), "-t", "1"},
-                       extra));
-    }
-
-    test::process_result renew(const std::string& name, std::vector<std::string> extra = {},
-                               const std::string& crash_at = {}) const
-    {
-        return run(cat({"renew", "-u", ca.url, "-c", path("ca.crt"), "-k", hsm.uri(name), "-l", path(name + ".crt"),
-                        "--within", "3d", "--bits", "1024", "-t", "1"},
-                       extra),
-                   crash_at);
-    }
-
-    /// The token opened afresh, as another process would see it.
-    std::shared_ptr<keys::token> token() const
-    {
-        std::string why;
-        const auto uri = keys::pkcs11_uri::parse("pkcs11:token=" + hsm.label(), why);
-        REQUIRE(uri);
-        keys::token_settings s;
-        s.module = test::softhsm::module;
-        s.pin_file = hsm.pin_file();
-        auto t = keys::token::open(*uri, s, why);
-        INFO(why);
-        REQUIRE(t);
-        return t;
-    }
-
-    std::size_t keys_labelled(const std::string& label) const { return token()->key_ids(label).size(); }
-
-    /// The token key `label` is the key of the certificate `cert`.
-    bool key_matches(const std::string& label, const std::string& cert) const
-    {
-        std::string why;
-        const auto key = token()->find_key(label, why);
-        INFO(why);
-        REQUIRE(key);
-        return Botan::X509_Certificate(path(cert)).subject_public_key_bitstring() ==
-               key->public_key().public_key_bits();
-    }
-
-    /// What every test ends with: the token's private keys sensitive and
-    /// never extractable, and no private key written anywhere else.
-    void check_keys_stayed_on_token() const
-    {
-        const auto listing = hsm.objects();
-        const auto keys = test::count_of(listing, "Private Key Object");
-        CHECK(keys > 0);
-        CHECK(test::count_of(listing, "Access:     sensitive, always sensitive, never extractable") == keys);
-        CHECK(test::private_key_files(dir.path(), hsm.store()).empty());
-    }
-};
-
-std::string serial_of(const std::string& cert)
-{
-    return Botan::hex_encode(Botan::X509_Certificate(cert).serial_number());
-}
+using token_fixture = test::token_fixture<test::softhsm>;
 
 } // namespace
 
@@ -173,7 +58,7 @@ TEST_CASE("mkrequest on the token, enroll against ascep-testca, --store-cert, ge
 
     // getcert and getcrl: the queries signed by the token key, the replies
     // opened by it.
-    const auto serial = serial_of(t.path("dev.crt"));
+    const auto serial = test::serial_of(t.path("dev.crt"));
     r = t.run({"getcert", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.hsm.uri("dev"), "-l", t.path("dev.crt"),
                "-s", "0x" + serial, "-w", t.path("got.crt")});
     INFO(r.output << r.errors);
@@ -322,11 +207,11 @@ TEST_CASE("renew a token key: a crash at every step, then a re-run; one current 
             token_fixture t;
             t.make_key("dev");
             REQUIRE(t.enroll("dev").exit_code == 0);
-            const auto old_serial = serial_of(t.path("dev.crt"));
+            const auto old_serial = test::serial_of(t.path("dev.crt"));
             if (!point.empty()) {
                 const auto crashed = t.renew("dev", {}, point);
                 INFO(crashed.output << crashed.errors);
-                REQUIRE(crashed.exit_code == crash_exit);
+                REQUIRE(crashed.exit_code == test::crash_exit);
                 CHECK(t.keys_labelled("dev.pending") + t.keys_labelled("dev") >= 1);
                 CHECK(t.keys_labelled("dev.pending") <= 1);
             }
@@ -334,7 +219,7 @@ TEST_CASE("renew a token key: a crash at every step, then a re-run; one current 
             INFO(r.output << r.errors);
             REQUIRE(r.exit_code == 0);
             CHECK(r.output.find("\"renewed\":true") != std::string::npos);
-            CHECK(serial_of(t.path("dev.crt")) != old_serial);
+            CHECK(test::serial_of(t.path("dev.crt")) != old_serial);
             CHECK(t.keys_labelled("dev") == 1);
             CHECK(t.keys_labelled("dev.pending") == 0);
             CHECK(t.keys_labelled("dev.prev") == 1);
