@@ -113,7 +113,7 @@ int run_mkrequest(const options& opts, reporter& out)
         return out.finish(fields.error());
     if (is_token_key(opts.key))
         return make_on_token(opts, out, *fields);
-    if (opts.store_cert || opts.replace_key)
+    if (opts.replace_key)
         return out.finish(failure{outcome::general_error, "--replace-key needs a token key (-k pkcs11:...)"});
 
     Botan::AutoSeeded_RNG rng;
