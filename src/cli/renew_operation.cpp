@@ -5,24 +5,20 @@
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
 #include "cli/challenge.hpp"
-#include "cms/software_key.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
-#include "cli/renewal_support.hpp"
-#include "cli/token_renewal.hpp"
 #include "cli/operations.hpp"
+#include "cli/renewal_support.hpp"
 #include "cli/session.hpp"
-#include "io/duration.hpp"
+#include "cli/token_renewal.hpp"
+#include "cms/software_key.hpp"
 #include "io/durable_file.hpp"
 #include "io/pair_swap.hpp"
-#include "scep/csr.hpp"
 
-#include <botan/hex.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace ascep::cli {
 namespace {
@@ -186,18 +182,7 @@ private:
         s_.out.info("certificate written as " + paths_.cert);
         s_.out.info("private key written as " + paths_.key);
         s_.out.info("previous pair kept as " + paths_.key_prev() + " and " + paths_.cert_prev());
-        auto& j = s_.out.json();
-        j["due"] = true;
-        j["renewed"] = true;
-        j["certificate"] = paths_.cert;
-        j["key"] = paths_.key;
-        j["previous_certificate"] = paths_.cert_prev();
-        j["previous_key"] = paths_.key_prev();
-        j["subject"] = cert.subject_dn().to_string();
-        j["serial"] = serial_of(cert);
-        if (previous)
-            j["old_serial"] = serial_of(*previous);
-        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        report_renewed(s_, cert, previous, {paths_.cert, paths_.key, paths_.cert_prev(), paths_.key_prev()});
         return s_.out.finish(0);
     }
 

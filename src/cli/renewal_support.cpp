@@ -5,6 +5,7 @@
 #include "scep/csr.hpp"
 
 #include <botan/hex.h>
+#include <botan/pkix_types.h>
 
 #include <ctime>
 
@@ -62,6 +63,23 @@ bool check_due(session& s, const Botan::X509_Certificate& cert, const std::strin
     if (now > not_after)
         s.out.warn(cert_path + " has expired; the CA may refuse a request signed by it");
     return true;
+}
+
+void report_renewed(session& s, const Botan::X509_Certificate& cert,
+                    const std::optional<Botan::X509_Certificate>& previous, const renewed_names& names)
+{
+    auto& j = s.out.json();
+    j["due"] = true;
+    j["renewed"] = true;
+    j["certificate"] = names.certificate;
+    j["key"] = names.key;
+    j["previous_certificate"] = names.previous_certificate;
+    j["previous_key"] = names.previous_key;
+    j["subject"] = cert.subject_dn().to_string();
+    j["serial"] = serial_of(cert);
+    if (previous)
+        j["old_serial"] = serial_of(*previous);
+    j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
 }
 
 file_result<std::vector<std::uint8_t>> renewal_csr(const cms::private_key_ops& key, const Botan::X509_Certificate& old,

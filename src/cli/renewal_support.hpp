@@ -9,6 +9,7 @@
 #include <botan/x509cert.h>
 
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,19 @@ std::string serial_of(const Botan::X509_Certificate& cert);
 /// "CERT expires ... (in ...)" text for the caller's next line; an expired
 /// certificate is warned about.
 bool check_due(session& s, const Botan::X509_Certificate& cert, const std::string& cert_path, std::string& expiry);
+
+/// Where a renewal put things, for --json.
+struct renewed_names {
+    std::string certificate;
+    std::string key; ///< a file, or the token key's label
+    std::string previous_certificate;
+    std::string previous_key;
+};
+
+/// The --json fields of a finished renewal: due, renewed, the names, the
+/// new certificate's subject, serial and not_after, the old serial.
+void report_renewed(session& s, const Botan::X509_Certificate& cert,
+                    const std::optional<Botan::X509_Certificate>& previous, const renewed_names& names);
 
 /// The request for the new key: the old certificate's subject and
 /// subjectAltNames. The old pair's signature vouches for it, so the

@@ -232,18 +232,7 @@ private:
                 return s_.out.finish(stored.error());
             s_.out.info("certificate stored on the token beside the key");
         }
-        auto& j = s_.out.json();
-        j["due"] = true;
-        j["renewed"] = true;
-        j["certificate"] = cert_;
-        j["key"] = label_;
-        j["previous_certificate"] = cert_prev();
-        j["previous_key"] = previous();
-        j["subject"] = cert.subject_dn().to_string();
-        j["serial"] = serial_of(cert);
-        if (previous_cert)
-            j["old_serial"] = serial_of(*previous_cert);
-        j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+        report_renewed(s_, cert, previous_cert, {cert_, label_, cert_prev(), previous()});
         return s_.out.finish(0);
     }
 
