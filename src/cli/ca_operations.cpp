@@ -1,4 +1,5 @@
 // getcaps, getca, getnextca: what a client learns about the CA.
+#include "asn1/rfc4514.hpp"
 #include "cli/files.hpp"
 #include "cli/inspect_describe.hpp"
 #include "cli/operations.hpp"
@@ -16,8 +17,8 @@ namespace {
 boost::json::object describe_certificate(const Botan::X509_Certificate& cert, asn1::digest_algorithm fp)
 {
     boost::json::object o;
-    o["subject"] = cert.subject_dn().to_string();
-    o["issuer"] = cert.issuer_dn().to_string();
+    o["subject"] = asn1::rfc4514(cert.subject_dn());
+    o["issuer"] = asn1::rfc4514(cert.issuer_dn());
     o["key_usage"] = key_usage_text(cert.constraints());
     o["fingerprint"] = fingerprint_line(cert, fp);
     return o;
@@ -79,8 +80,8 @@ int run_getca(session& s)
         for (std::size_t i = 0; i < certs.size(); ++i) {
             const auto name = s.opts.ca_cert + "-" + std::to_string(i);
             s.out.info("found certificate with");
-            s.out.info("  subject: '" + certs[i].subject_dn().to_string() + "'");
-            s.out.info("  issuer: '" + certs[i].issuer_dn().to_string() + "'");
+            s.out.info("  subject: '" + asn1::rfc4514(certs[i].subject_dn()) + "'");
+            s.out.info("  issuer: '" + asn1::rfc4514(certs[i].issuer_dn()) + "'");
             s.out.info("  usage: " + key_usage_text(certs[i].constraints()));
             s.out.info(fingerprint_line(certs[i], fp));
             if (auto w = write_text_atomic(name, certs[i].PEM_encode()); !w)
@@ -119,8 +120,8 @@ int run_getnextca(session& s)
     boost::json::array list;
     for (const auto& c : *next) {
         s.out.info("found certificate with");
-        s.out.info("  subject: '" + c.subject_dn().to_string() + "'");
-        s.out.info("  issuer: '" + c.issuer_dn().to_string() + "'");
+        s.out.info("  subject: '" + asn1::rfc4514(c.subject_dn()) + "'");
+        s.out.info("  issuer: '" + asn1::rfc4514(c.issuer_dn()) + "'");
         s.out.info(fingerprint_line(c, fp));
         list.emplace_back(describe_certificate(c, fp));
     }

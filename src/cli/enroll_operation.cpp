@@ -1,6 +1,7 @@
 // enroll: PKCSReq (or RenewalReq), polling while PENDING, strict reply checks.
 // Runs the library's ascep::async_enroll, as fleet mode does.
 #include "ascep/enroll.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
 #include "cli/key_source.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 struct request_material {
     key_handle key;
-    Botan::PKCS10_Request csr;
+    request_file csr;
 };
 
 file_result<request_material> load_request_material(const options& opts)
@@ -28,9 +29,7 @@ file_result<request_material> load_request_material(const options& opts)
     auto csr = load_request(opts.csr);
     if (!csr)
         return csr.error();
-    // The key bits as the request carries them: no second load of its key.
-    const auto summary = scep::read_csr(csr->BER_encode());
-    if (!summary || summary->public_key_bits != (*key)->public_key().public_key_bits())
+    if (!scep::csr_is_for(csr->csr, (*key)->public_key()))
         return file_failure("the request " + opts.csr + " is not for the key " + opts.key);
     return request_material{std::move(*key), std::move(*csr)};
 }
@@ -61,7 +60,7 @@ int report_result(session& s, const ascep::enroll_result& r, const key_handle& k
         s.out.info("certificate stored on the token beside the key");
     }
     s.out.json()["certificate"] = s.opts.local_cert;
-    s.out.json()["subject"] = cert.subject_dn().to_string();
+    s.out.json()["subject"] = asn1::rfc4514(cert.subject_dn());
     s.out.json()["serial"] = Botan::hex_encode(cert.serial_number());
     return s.out.finish(0);
 }
@@ -79,7 +78,7 @@ int run_enroll(session& s)
         return s.out.finish(failure{outcome::general_error, "--store-cert needs a token key (-k pkcs11:...)"});
     ascep::enroll_request req;
     req.signing_key = material->key;
-    req.csr = material->csr.BER_encode();
+    req.csr = material->csr.der;
     if (!opts.old_key.empty()) {
         auto old_key = open_key(opts, opts.old_key);
         if (!old_key)

@@ -3,11 +3,13 @@
 #include "asn1/oids.hpp"
 #include "io/durable_file.hpp"
 #include "scep/ca_certs.hpp"
+#include "scep/csr.hpp"
 
 #include <botan/data_src.h>
 #include <botan/pem.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
+#include <botan/x509_key.h>
 
 #include <algorithm>
 
@@ -131,22 +133,39 @@ file_result<std::vector<Botan::X509_Certificate>> load_ca_certificates(const std
     return out;
 }
 
-file_result<Botan::PKCS10_Request> load_request(const std::string& path)
+file_result<request_file> load_request(const std::string& path)
 {
     auto data = read_file(path);
     if (!data)
         return data.error();
-    try {
-        Botan::DataSource_Memory src(*data);
-        Botan::PKCS10_Request req(src);
-        // Botan 2 hands the key out as a raw pointer: own it.
-        const std::unique_ptr<Botan::Public_Key> key(req.subject_public_key());
-        if (!req.check_signature(*key))
-            return file_failure(path + ": the request's self-signature does not verify");
-        return req;
-    } catch (const std::exception& e) {
-        return file_failure(path + ": not a PKCS#10 request (" + e.what() + ")");
+    request_file out;
+    static constexpr std::string_view pem_begin = "-----BEGIN ";
+    if (std::search(data->begin(), data->end(), pem_begin.begin(), pem_begin.end()) != data->end()) {
+        try {
+            Botan::DataSource_Memory src(*data);
+            std::string label;
+            const auto der = Botan::PEM_Code::decode(src, label);
+            if (label != "CERTIFICATE REQUEST" && label != "NEW CERTIFICATE REQUEST")
+                return file_failure(path + ": not a PKCS#10 request (PEM label " + label + ")");
+            out.der.assign(der.begin(), der.end());
+        } catch (const std::exception& e) {
+            return file_failure(path + ": not a PKCS#10 request (" + e.what() + ")");
+        }
+    } else {
+        out.der = std::move(*data);
     }
+    auto csr = scep::read_csr(out.der);
+    if (!csr)
+        return file_failure(path + ": not a PKCS#10 request");
+    out.csr = std::move(*csr);
+    try {
+        const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(out.csr.subject_public_key_info));
+        if (!scep::csr_signature_verifies(out.der, *key))
+            return file_failure(path + ": the request's self-signature does not verify");
+    } catch (const std::exception& e) {
+        return file_failure(path + ": the request's public key cannot be read (" + e.what() + ")");
+    }
+    return out;
 }
 
 file_result<void> write_file_atomic(const std::string& path, std::span<const std::uint8_t> content, mode_t mode)

@@ -5,9 +5,9 @@
 #pragma once
 
 #include "cli/failure.hpp"
+#include "scep/csr.hpp"
 
 #include <botan/pk_keys.h>
-#include <botan/pkcs10.h>
 #include <botan/x509_crl.h>
 #include <botan/x509cert.h>
 
@@ -38,8 +38,17 @@ file_result<std::vector<Botan::X509_Certificate>> load_certificates(const std::s
 /// GetCACert body is (one DER certificate, a PKCS#7 chain, PEM blocks);
 /// repeats dropped. Every operation and the fleet read -c through this.
 file_result<std::vector<Botan::X509_Certificate>> load_ca_certificates(const std::string& base);
-/// A PKCS#10 request, PEM or DER; its self-signature must verify.
-file_result<Botan::PKCS10_Request> load_request(const std::string& path);
+/// A PKCS#10 request as read from a file: its DER and what scep::read_csr
+/// found in it.
+struct request_file {
+    bytes der;
+    scep::csr_summary csr;
+};
+/// A PKCS#10 request, PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE
+/// REQUEST") or DER, read with scep::read_csr as inspect and the test CA
+/// read it (versions 0 to 2: iOS devices send 2, which Botan's
+/// PKCS10_Request refuses); its self-signature must verify.
+file_result<request_file> load_request(const std::string& path);
 
 /// Writes `content` to `path` atomically with permissions `mode` (0600 for keys).
 file_result<void> write_file_atomic(const std::string& path, std::span<const std::uint8_t> content,

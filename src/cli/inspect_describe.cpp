@@ -1,6 +1,8 @@
 #include "cli/inspect_describe.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "asn1/oids.hpp"
+#include "asn1/rfc3339.hpp"
 
 #include <botan/ber_dec.h>
 #include <botan/hex.h>
@@ -9,7 +11,6 @@
 #include <botan/x509_ext.h>
 #include <botan/x509_key.h>
 
-#include <ctime>
 #include <memory>
 
 namespace ascep::cli {
@@ -26,24 +27,10 @@ std::string hex_of(std::span<const std::uint8_t> data)
     return data.empty() ? std::string() : Botan::hex_encode(data.data(), data.size());
 }
 
-std::string time_text(const Botan::X509_Time& t)
-{
-    if (!t.time_is_set())
-        return "(not set)";
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t.to_std_timepoint());
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string name_text(std::span<const std::uint8_t> name_der)
 {
     try {
-        Botan::X509_DN dn;
-        Botan::BER_Decoder(name_der.data(), name_der.size()).decode(dn).verify_end();
-        return dn.to_string();
+        return asn1::rfc4514(name_der);
     } catch (const std::exception&) {
         return "(undecodable name)";
     }
@@ -111,12 +98,12 @@ description describe_id(const cms::certificate_id& id)
 description describe_certificate(const Botan::X509_Certificate& cert, const Botan::Public_Key* our_key)
 {
     description d;
-    d.add("subject", "subject", cert.subject_dn().to_string());
-    d.add("issuer", "issuer", cert.issuer_dn().to_string());
+    d.add("subject", "subject", asn1::rfc4514(cert.subject_dn()));
+    d.add("issuer", "issuer", asn1::rfc4514(cert.issuer_dn()));
     const auto serial = hex_of(cert.serial_number());
     d.add("serial", "serial", serial);
-    const auto from = time_text(cert.not_before());
-    const auto until = time_text(cert.not_after());
+    const auto from = asn1::rfc3339(cert.not_before());
+    const auto until = asn1::rfc3339(cert.not_after());
     d.lines.push_back("validity: " + from + " to " + until);
     d.json["not_before"] = from;
     d.json["not_after"] = until;
@@ -151,7 +138,7 @@ description describe_certificate(const Botan::X509_Certificate& cert, const Bota
 description describe_request(const scep::csr_summary& csr, std::span<const std::uint8_t> der)
 {
     description d;
-    d.add("subject", "subject", csr.subject.to_string());
+    d.add("subject", "subject", asn1::rfc4514(csr.subject));
     d.json["version"] = csr.version;
     bool signature_valid = false;
     try {
@@ -188,9 +175,9 @@ description describe_request(const scep::csr_summary& csr, std::span<const std::
 description describe_crl(const Botan::X509_CRL& crl)
 {
     description d;
-    d.add("issuer", "issuer", crl.issuer_dn().to_string());
-    const auto this_update = time_text(crl.this_update());
-    const auto next_update = time_text(crl.next_update());
+    d.add("issuer", "issuer", asn1::rfc4514(crl.issuer_dn()));
+    const auto this_update = asn1::rfc3339(crl.this_update());
+    const auto next_update = asn1::rfc3339(crl.next_update());
     d.add("thisUpdate", "this_update", this_update);
     d.add("nextUpdate", "next_update", next_update);
     const auto revoked = crl.get_revoked().size();

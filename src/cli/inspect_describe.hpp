@@ -35,8 +35,6 @@ struct description {
 
 /// Upper-case hex, no separators (as --json prints serial numbers elsewhere).
 std::string hex_of(std::span<const std::uint8_t> data);
-/// ISO 8601 in UTC: "2024-05-01T12:00:00Z".
-std::string time_text(const Botan::X509_Time& t);
 /// An X.501 Name from its DER, as Botan prints names elsewhere in the CLI;
 /// "(undecodable name)" when it does not decode.
 std::string name_text(std::span<const std::uint8_t> name_der);

@@ -1,6 +1,7 @@
 // mkrequest: the job of sscep's mkrequest shell script, without openssl: a
 // key (a file, or a key pair made on a PKCS#11 token when -k is a pkcs11:
 // URI) and its PKCS#10 request.
+#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
 #include "cli/key_source.hpp"
@@ -100,7 +101,7 @@ int make_on_token(const options& opts, reporter& out, const scep::csr_fields& fi
     out.json()["key"] = uri->text();
     out.json()["key_id"] = Botan::hex_encode(key->id());
     out.json()["request"] = opts.csr;
-    out.json()["subject"] = fields.subject.to_string();
+    out.json()["subject"] = asn1::rfc4514(fields.subject);
     return out.finish(0);
 }
 
@@ -129,7 +130,7 @@ int run_mkrequest(const options& opts, reporter& out)
     out.info("certificate request written as " + opts.csr);
     out.json()["key"] = opts.key;
     out.json()["request"] = opts.csr;
-    out.json()["subject"] = fields->subject.to_string();
+    out.json()["subject"] = asn1::rfc4514(fields->subject);
     return out.finish(0);
 }
 

@@ -1,4 +1,5 @@
 // getcert and getcrl: one signed request, one verified reply.
+#include "asn1/rfc4514.hpp"
 #include "cli/files.hpp"
 #include "cli/key_source.hpp"
 #include "cli/operations.hpp"
@@ -104,7 +105,7 @@ int run_getcert(session& s)
         return s.out.finish(w.error());
     s.out.info("certificate written as " + s.opts.out);
     s.out.json()["certificate"] = s.opts.out;
-    s.out.json()["subject"] = cert->subject_dn().to_string();
+    s.out.json()["subject"] = asn1::rfc4514(cert->subject_dn());
     s.out.json()["serial"] = Botan::hex_encode(cert->serial_number());
     return s.out.finish(0);
 }

@@ -1,5 +1,7 @@
 #include "cli/renewal_support.hpp"
 
+#include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cli/session.hpp"
 #include "io/duration.hpp"
 #include "scep/csr.hpp"
@@ -7,7 +9,6 @@
 #include <botan/hex.h>
 #include <botan/pkix_types.h>
 
-#include <ctime>
 
 namespace ascep::cli {
 namespace {
@@ -25,16 +26,6 @@ std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
 
 } // namespace
 
-std::string utc_text(sys_clock::time_point t)
-{
-    const std::time_t tt = sys_clock::to_time_t(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string serial_of(const Botan::X509_Certificate& cert)
 {
     return Botan::hex_encode(cert.serial_number());
@@ -51,12 +42,12 @@ bool check_due(session& s, const Botan::X509_Certificate& cert, const std::strin
     j["due"] = due;
     j["renewed"] = false;
     j["serial"] = serial_of(cert);
-    j["not_after"] = utc_text(not_after);
-    j["renew_after"] = utc_text(due_from);
-    expiry = cert_path + " expires " + utc_text(not_after) + " (" + relative_text(not_after, now) + ")";
+    j["not_after"] = asn1::rfc3339(not_after);
+    j["renew_after"] = asn1::rfc3339(due_from);
+    expiry = cert_path + " expires " + asn1::rfc3339(not_after) + " (" + relative_text(not_after, now) + ")";
     if (!due) {
         // Contacts nothing: a daily timer costs the CA nothing until it is time.
-        s.out.info(expiry + "; not due for renewal until " + utc_text(due_from) + " (" +
+        s.out.info(expiry + "; not due for renewal until " + asn1::rfc3339(due_from) + " (" +
                    relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) + ")");
         return false;
     }
@@ -75,11 +66,11 @@ void report_renewed(session& s, const Botan::X509_Certificate& cert,
     j["key"] = names.key;
     j["previous_certificate"] = names.previous_certificate;
     j["previous_key"] = names.previous_key;
-    j["subject"] = cert.subject_dn().to_string();
+    j["subject"] = asn1::rfc4514(cert.subject_dn());
     j["serial"] = serial_of(cert);
     if (previous)
         j["old_serial"] = serial_of(*previous);
-    j["not_after"] = utc_text(cert.not_after().to_std_timepoint());
+    j["not_after"] = asn1::rfc3339(cert.not_after().to_std_timepoint());
 }
 
 file_result<std::vector<std::uint8_t>> renewal_csr(const cms::private_key_ops& key, const Botan::X509_Certificate& old,
@@ -93,7 +84,7 @@ file_result<std::vector<std::uint8_t>> renewal_csr(const cms::private_key_ops& k
     f.email = alt.get_attribute("RFC822");
     f.ip = alt.get_attribute("IP");
     if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + old.subject_dn().to_string() + ": " + *bad);
+        return file_failure("cannot ask for the names of " + asn1::rfc4514(old.subject_dn()) + ": " + *bad);
     try {
         return scep::make_csr(key, f);
     } catch (const std::exception& e) {

@@ -18,8 +18,6 @@ namespace ascep::cli {
 
 class session;
 
-/// "2027-11-20T09:12:44Z".
-std::string utc_text(std::chrono::system_clock::time_point t);
 /// The serial as renew prints it (hex).
 std::string serial_of(const Botan::X509_Certificate& cert);
 

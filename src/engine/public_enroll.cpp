@@ -13,8 +13,6 @@
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
 
-#include <botan/data_src.h>
-#include <botan/pkcs10.h>
 
 namespace ascep {
 
@@ -40,18 +38,18 @@ bool same_key(const Botan::Public_Key& a, const Botan::Public_Key& b)
     return a.algo_name() == b.algo_name() && a.public_key_bits() == b.public_key_bits();
 }
 
-/// Botan's full parse, for the requests csr_signed_by cannot check itself
-/// (not PKCS#1 v1.5): it loads the request's key and checks its signature.
-std::optional<bool> botan_csr_check(const std::vector<std::uint8_t>& der, const Botan::Public_Key& key)
+/// For the requests csr_signed_by cannot check itself (not PKCS#1 v1.5):
+/// whether `csr` is for `key`, then Botan's check of its signature with
+/// `key` (any scheme Botan verifies, any version read_csr reads); nullopt
+/// when the signature does not verify.
+std::optional<bool> other_scheme_check(const scep::csr_summary& csr, const std::vector<std::uint8_t>& der,
+                                       const Botan::Public_Key& key)
 {
-    try {
-        Botan::DataSource_Memory src(der);
-        const Botan::PKCS10_Request csr(src);
-        const std::unique_ptr<Botan::Public_Key> csr_key(csr.subject_public_key()); // Botan 2: caller owns it
-        return same_key(*csr_key, key);
-    } catch (const std::exception&) {
+    if (!scep::csr_is_for(csr, key))
+        return false;
+    if (!scep::csr_signature_verifies(der, key))
         return std::nullopt;
-    }
+    return true;
 }
 
 /// The request's subject, once it is known to be a request for `key`
@@ -68,9 +66,9 @@ std::optional<Botan::X509_DN> checked_csr_subject(const std::vector<std::uint8_t
     }
     auto ok = scep::csr_signed_by(*csr, key);
     if (ok && !*ok && scep::csr_is_for(*csr, key))
-        ok = std::nullopt; // our key, a bad signature: Botan refused to parse such a request
+        ok = std::nullopt; // our key, a bad signature: not a request we can send
     if (!ok) {
-        ok = botan_csr_check(der, key);
+        ok = other_scheme_check(*csr, der, key);
         if (!ok) {
             why = not_pkcs10;
             return std::nullopt;

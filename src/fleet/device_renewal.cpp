@@ -4,26 +4,15 @@
 // records are enrollment's (device_enrollment.cpp, with `renewal_of` set).
 #include "fleet/fleet_run.hpp"
 
+#include "asn1/rfc3339.hpp"
 #include "fleet/offload.hpp"
 #include "io/durable_file.hpp"
 
 #include <botan/hex.h>
 
-#include <ctime>
 
 namespace ascep::fleet::detail {
 namespace {
-
-/// "2026-12-04T01:02:03Z", for --jsonl and --report.
-std::string rfc3339(const Botan::X509_Time& t)
-{
-    const std::time_t when = std::chrono::system_clock::to_time_t(t.to_std_timepoint());
-    std::tm utc{};
-    ::gmtime_r(&when, &utc);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return buf;
-}
 
 bool renewal_under_way(const journal_record* prior)
 {
@@ -101,7 +90,7 @@ void fleet_run::renewed(const device& d, const std::string& tid, const std::stri
     const auto serial = Botan::hex_encode(cert.serial_number());
     record({d.id, device_state::renewed, tid, serial, st.messages, unix_ms(), old_serial});
     finish_device(d, "renewed", tid, serial, st.messages, st.retries, st.started, old_serial,
-                  rfc3339(cert.not_after()));
+                  asn1::rfc3339(cert.not_after()));
 }
 
 } // namespace ascep::fleet::detail

@@ -1,5 +1,6 @@
 #include "fleet/runner.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "engine/client_impl.hpp"
 #include "fleet/fleet_run.hpp"
 #include "io/durable_file.hpp"
@@ -168,13 +169,13 @@ asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
     const auto fingerprint = sha256_hex(roles->ca);
     if (!settings_.ca_fingerprint.empty() && normalized_hex(settings_.ca_fingerprint) != fingerprint)
         co_return setup_failure{setup_failure::kind::untrusted, {},
-                                "the CA certificate (" + roles->ca.subject_dn().to_string() + ") has SHA-256 " +
+                                "the CA certificate (" + asn1::rfc4514(roles->ca.subject_dn()) + ") has SHA-256 " +
                                     fingerprint + ", not the --ca-fingerprint " +
                                     normalized_hex(settings_.ca_fingerprint) + "; nothing was sent"};
     if (settings_.verbose) {
-        progress_.message("CA " + roles->ca.subject_dn().to_string() + ", SHA-256 " + fingerprint);
+        progress_.message("CA " + asn1::rfc4514(roles->ca.subject_dn()) + ", SHA-256 " + fingerprint);
         for (std::size_t i = 0; i < ca_certs_.size(); ++i)
-            progress_.message("  " + ca_certs_[i].subject_dn().to_string() + ": " + roles->notes[i].role + " (" +
+            progress_.message("  " + asn1::rfc4514(ca_certs_[i].subject_dn()) + ": " + roles->notes[i].role + " (" +
                               roles->notes[i].reason + ")");
     }
     co_return std::nullopt;

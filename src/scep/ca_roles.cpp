@@ -1,5 +1,6 @@
 #include "scep/ca_roles.hpp"
 
+#include "asn1/rfc4514.hpp"
 #include "scep/error.hpp"
 
 #include <botan/pkix_enums.h>
@@ -42,7 +43,7 @@ bool states(const Botan::X509_Certificate& c, Botan::Key_Constraints usage)
 
 std::string name_of(const Botan::X509_Certificate& c)
 {
-    return c.subject_dn().to_string();
+    return asn1::rfc4514(c.subject_dn());
 }
 
 std::string names_of(const cert_list& set, const index_list& which)

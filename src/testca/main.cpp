@@ -1,6 +1,8 @@
 // ascep-testca: a SCEP test CA for tests and CI pipelines (docs/testca.md,
 // ascep-testca(1)). `serve` (the default) runs the server; the other commands
 // change the state directory of a running or stopped server.
+#include "asn1/rfc3339.hpp"
+#include "asn1/rfc4514.hpp"
 #include "io/duration.hpp"
 #include "testca/server.hpp"
 #include "testca/service.hpp"
@@ -31,6 +33,8 @@ const char* const usage_text =
     "                    [--manual] [--reject] [--ra] [--intermediate] [--chain-order leaf-first|root-first|random]\n"
     "                    [--caps LIST] [--key-bits N] [--validity DURATION]\n"
     "                    [--crash-after-issue N]  (testing aid: exit 86 after the N-th issuance, before replying)\n"
+    "                    [--strict]  (testing aid: the challenge on renewals and resent requests too; the log\n"
+    "                                 tells new, resent and polls apart and names each request's signer)\n"
     "       ascep-testca approve --dir STATE TRANSACTION-ID\n"
     "       ascep-testca reject --dir STATE TRANSACTION-ID\n"
     "       ascep-testca revoke --dir STATE SERIAL\n"
@@ -60,7 +64,8 @@ arguments parse_arguments(int argc, char** argv)
     static const std::vector<std::string> with_value = {"--dir",      "--listen",   "--challenge",  "--pending",
                                                         "--caps",     "--key-bits", "--validity",   "--chain-order",
                                                         "--crash-after-issue"};
-    static const std::vector<std::string> flags = {"--manual", "--reject", "--ra", "--intermediate", "--help", "-h"};
+    static const std::vector<std::string> flags = {"--manual", "--reject", "--strict", "--ra", "--intermediate",
+                                                   "--help", "-h"};
     arguments a;
     int i = 1;
     if (i < argc && argv[i][0] != '-')
@@ -76,7 +81,9 @@ arguments parse_arguments(int argc, char** argv)
             if (!inline_value && i + 1 >= argc)
                 throw usage_error(arg + " needs a value");
             a.values[arg] = inline_value ? *inline_value : argv[++i];
-        } else if (std::find(flags.begin(), flags.end(), arg) != flags.end() && !inline_value) {
+        } else if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
+            if (inline_value)
+                throw usage_error(arg + " takes no value");
             a.flags.push_back(arg);
         } else if (!arg.empty() && arg[0] == '-') {
             throw usage_error("unknown option " + arg);
@@ -137,6 +144,7 @@ int serve(const arguments& a)
     opts.rules.pending_polls = to_unsigned("--pending", a.value("--pending").value_or("0"), 0, 1000000);
     opts.rules.manual = a.has("--manual");
     opts.rules.reject = a.has("--reject");
+    opts.rules.strict = a.has("--strict");
     if (const auto caps = a.value("--caps"))
         opts.caps = parse_caps_list(*caps);
     if (const auto text = a.value("--validity")) {
@@ -192,12 +200,7 @@ int serve(const arguments& a)
 
 std::string format_time(std::int64_t t)
 {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    ::gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return ascep::asn1::rfc3339(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t)));
 }
 
 int decide(const arguments& a, transaction_state to)
@@ -253,7 +256,7 @@ int rollover(const arguments& a)
         return 1;
     Botan::AutoSeeded_RNG rng;
     const auto next = make_rollover_ca(store, key_bits(a), clock::now(), rng);
-    std::cout << "rollover CA " << next.cert.subject_dn().to_string() << " serial "
+    std::cout << "rollover CA " << ascep::asn1::rfc4514(next.cert.subject_dn()) << " serial "
               << serial_hex(Botan::BigInt(next.cert.serial_number())) << "\n";
     return 0;
 }
@@ -274,7 +277,7 @@ int list(const arguments& a)
         const Botan::BigInt serial(c.serial_number());
         std::cout << "  " << serial_hex(serial) << " (" << serial.to_dec_string() << ")  "
                   << (crl && crl->is_revoked(c) ? "revoked" : "valid") << "  until " << c.not_after().readable_string()
-                  << "  " << c.subject_dn().to_string() << "\n";
+                  << "  " << ascep::asn1::rfc4514(c.subject_dn()) << "\n";
     }
     return 0;
 }

@@ -62,6 +62,11 @@ decision decide_request(const policy& p, const request_facts& facts, transaction
     const bool claims_certificate = facts.type == scep::message_type::renewal_req || !facts.signer_self_issued;
     if (claims_certificate && !facts.renewal_problem.empty())
         return refuse(facts.renewal_problem, scep::fail_info::bad_message_check);
+    const bool challenge_asked = p.challenge && (p.strict || !facts.signed_by_issued);
+    const bool challenge_wrong = challenge_asked && facts.challenge != *p.challenge;
+    if (p.strict && challenge_wrong)
+        return refuse(facts.challenge.empty() ? "challenge password missing (--strict)"
+                                              : "wrong challenge password (--strict)");
 
     if (stored && !(stored->state == transaction_state::issued && facts.renews_stored)) {
         // The same transaction again: a client that lost our reply, or sscep
@@ -71,7 +76,7 @@ decision decide_request(const policy& p, const request_facts& facts, transaction
         return decide_poll(p, *stored);
     }
 
-    if (!facts.signed_by_issued && p.challenge && facts.challenge != *p.challenge)
+    if (challenge_wrong)
         return refuse(facts.challenge.empty() ? "challenge password missing" : "wrong challenge password");
     if (p.manual)
         return pending("waiting for approval (--manual)");

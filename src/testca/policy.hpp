@@ -20,6 +20,10 @@ struct policy {
     bool manual = false;
     /// --reject: FAILURE badRequest to every enrollment.
     bool reject = false;
+    /// --strict, for tests that must be able to fail: `challenge` is asked
+    /// of every PKCSReq and RenewalReq, renewals signed by a certificate
+    /// issued here and requests resent under a known transactionID too.
+    bool strict = false;
 };
 
 enum class verdict {

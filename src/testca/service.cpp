@@ -3,6 +3,7 @@
 #include "asn1/ber.hpp"
 #include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
@@ -62,6 +63,16 @@ http_reply text_reply(unsigned status, std::string text, std::string log)
 std::string short_text(const std::string& s)
 {
     return s.size() > 80 ? s.substr(0, 80) + "..." : s;
+}
+
+/// --strict: who signed a request, for the log, so that a test can tell a
+/// renewal signed by the current certificate from a self-signed request.
+std::string signer_text(const Botan::X509_Certificate& signer, bool issued_here)
+{
+    const char* what = issued_here                                ? "issued here"
+                       : signer.issuer_dn() == signer.subject_dn() ? "self-signed"
+                                                                   : "not issued here";
+    return "signer=" + serial_hex(Botan::BigInt(signer.serial_number())) + " (" + what + ")";
 }
 
 /// "RA-sign,RA-enc,CA,root": the roles of a served chain in the order served,
@@ -378,6 +389,10 @@ http_reply service::enroll(exchange& ex)
     }
 
     const bool fresh = !stored || (stored->state == transaction_state::issued && facts.renews_stored);
+    // --strict: a request resent under a known transactionID counts as a
+    // poll, as always, but the log says which it was, and who signed it.
+    if (opts_.rules.strict)
+        ex.what += std::string(fresh ? " new " : " resent ") + signer_text(signer, facts.signed_by_issued);
     const auto d = decide_request(opts_.rules, facts, stored ? &*stored : nullptr);
     if (!fresh)
         return apply(ex, d, *stored);
@@ -388,7 +403,7 @@ http_reply service::enroll(exchange& ex)
     t.id = h.transaction_id;
     t.type = h.type;
     t.csr = ex.request.message_data;
-    t.subject = csr->subject.to_string();
+    t.subject = asn1::rfc4514(csr->subject);
     t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
     return apply(ex, d, t);
 }
@@ -399,6 +414,11 @@ http_reply service::poll(exchange& ex)
         return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSubject");
     const auto held = store_.lock();
     auto stored = store_.load_transaction(ex.request.message.header.transaction_id);
+    if (opts_.rules.strict) {
+        const auto& signer = ex.request.signer;
+        const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
+        ex.what += " poll " + signer_text(signer, ours && *ours == signer);
+    }
     if (!stored)
         return refuse(ex, scep::fail_info::bad_cert_id, "no such transaction");
     const auto d = decide_poll(opts_.rules, *stored);

@@ -1,8 +1,8 @@
 // HTTP/1.1 client over Beast: GET/POST with keep-alive, HTTPS (Asio ssl over
 // OpenSSL), an HTTP proxy (absolute-form for http://, CONNECT for https://),
 // per-step and whole-operation deadlines, a body size limit and connect
-// retries. Beast and Asio ssl stay in http_client.cpp; this header pulls in
-// only Asio's awaitable and executor.
+// retries. Beast and Asio ssl stay in transport's own files (client_state.hpp,
+// exchange.hpp); this header pulls in only Asio's awaitable and executor.
 #pragma once
 
 #include "transport/error.hpp"

@@ -11,10 +11,9 @@
 #include "cms/software_key.hpp"
 
 #include "scep/cert_rep.hpp"
+#include "scep/csr.hpp"
 #include "testca/service.hpp"
 
-#include <botan/pkcs10.h>
-#include <botan/x509self.h>
 
 #include <chrono>
 #include <filesystem>
@@ -40,14 +39,17 @@ inline scep::sent_request fixed_request()
     return {scep::message_type::pkcs_req, request_transaction_id, request_sender_nonce};
 }
 
-/// The client's PKCS#10 request (deterministic: PKCS#1 v1.5 signatures are).
-inline Botan::PKCS10_Request client_csr(const recipient& client, const std::string& challenge,
-                                        Botan::RandomNumberGenerator& rng)
+/// The client's PKCS#10 request (deterministic: PKCS#1 v1.5 signatures
+/// are), written by scep::make_csr as ascep writes it: DER whatever the
+/// challenge's length.
+inline scep::bytes client_csr(const recipient& client, const std::string& challenge)
 {
-    Botan::X509_Cert_Options opts("ascep fuzz device/DE/ascep/fuzz");
-    opts.dns = "device.fuzz.example";
-    opts.challenge = challenge;
-    return Botan::X509::create_cert_req(opts, *client.key, "SHA-256", rng);
+    std::string why;
+    scep::csr_fields f;
+    f.subject = scep::make_dn({{"CN", "ascep fuzz device"}, {"C", "DE"}, {"O", "ascep"}, {"OU", "fuzz"}}, why).value();
+    f.dns = {"device.fuzz.example"};
+    f.challenge = challenge;
+    return scep::make_csr(cms::software_key(*client.key), f);
 }
 
 /// A client request of `type` with `tid`, signed by `signer`, encrypted to `to`.
@@ -95,7 +97,7 @@ public:
         store_.save_crl(testca::make_crl(material.ca, std::nullopt, {}, now, rng));
         testca::make_rollover_ca(store_, 1024, now, rng);
         issued_ = testca::issue_certificate(
-            material.ca, scep::read_csr(client_csr(client_, testca_challenge, rng).BER_encode()).value(),
+            material.ca, scep::read_csr(client_csr(client_, testca_challenge)).value(),
             Botan::BigInt(issued_serial), std::chrono::hours(24 * 365), now, rng);
         store_.save_issued(issued_);
 
@@ -104,9 +106,8 @@ public:
         opts.rules.pending_polls = 1;
         service_.emplace(std::move(opts), store_, std::move(material), rng);
 
-        const auto csr = client_csr(client_, testca_challenge, rng).BER_encode();
-        const auto pending = client_message(scep::message_type::pkcs_req, pending_transaction_id,
-                                            scep::bytes(csr.begin(), csr.end()), client_, ca_cert(),
+        const auto csr = client_csr(client_, testca_challenge);
+        const auto pending = client_message(scep::message_type::pkcs_req, pending_transaction_id, csr, client_, ca_cert(),
                                             asn1::cipher_algorithm::aes128_cbc, asn1::digest_algorithm::sha256, rng);
         const auto r = service_->pki_operation(pending, now);
         if (r.status != 200 || store_.transactions().size() != 1)

@@ -71,13 +71,13 @@ struct world {
     fuzz::recipient client = fuzz::load_recipient();
     fuzz::recipient ca = fuzz::load_ca();
     testca::identity ca_id{std::shared_ptr<const Botan::Private_Key>(fuzz::load_ca().key), ca.cert};
-    Botan::PKCS10_Request csr = fuzz::client_csr(client, fuzz::testca_challenge, rng);
+    bytes csr = fuzz::client_csr(client, fuzz::testca_challenge);
 
-    bytes csr_der() const { return csr.BER_encode(); }
+    const bytes& csr_der() const { return csr; }
 
     Botan::X509_Certificate issued(std::uint32_t serial)
     {
-        return testca::issue_certificate(ca_id, scep::read_csr(csr.BER_encode()).value(), Botan::BigInt(serial),
+        return testca::issue_certificate(ca_id, scep::read_csr(csr).value(), Botan::BigInt(serial),
                                          std::chrono::hours(24 * 365),
                                          fuzz::fixed_now(), rng);
     }
@@ -229,7 +229,7 @@ void testca_seeds(world& w, fuzz::testca_world& ca, const fs::path& dir)
     const auto b64 = Botan::base64_encode(fresh.data(), fresh.size());
     write_http(dir / "pkcsreq_get", "GET", std::string(pki) + "&message=" + percent_encode(b64));
 
-    const auto wrong = fuzz::client_csr(w.client, "not the challenge", w.rng).BER_encode();
+    const auto wrong = fuzz::client_csr(w.client, "not the challenge");
     write_http(dir / "pkcsreq_wrong_challenge", "POST", pki,
                fuzz::client_message(scep::message_type::pkcs_req, "7777", wrong, w.client, ca.ca_cert(),
                                     asn1::cipher_algorithm::des_ede3_cbc, asn1::digest_algorithm::sha1, w.rng));
@@ -238,7 +238,7 @@ void testca_seeds(world& w, fuzz::testca_world& ca, const fs::path& dir)
                fuzz::client_message(scep::message_type::pkcs_req, fuzz::pending_transaction_id, w.csr_der(),
                                     w.client, ca.ca_cert(), aes, sha256, w.rng));
     bytes subject;
-    Botan::DER_Encoder(subject).encode(w.csr.subject_dn());
+    Botan::DER_Encoder(subject).encode(scep::read_csr(w.csr).value().subject);
     const auto poll_data = scep::encode_issuer_and_subject(ca.ca_cert().raw_subject_dn(), subject);
     write_http(dir / "certpoll", "POST", pki,
                fuzz::client_message(scep::message_type::cert_poll, fuzz::pending_transaction_id, poll_data, w.client,

@@ -2,10 +2,17 @@
 // cannot serve (PENDING and polling, GetCert, GetCRL, GetNextCACert, an
 // NDES-like RA), run as a user runs them and checked with openssl.
 #include "ascep_workdir.hpp"
+#include "cms/software_key.hpp"
+#include "csr_version.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
 
+#include "scep/csr.hpp"
+
+#include <botan/data_src.h>
+#include <botan/pem.h>
+#include <botan/pkcs8.h>
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -158,4 +165,30 @@ TEST_CASE("--reject and a wrong challenge exit 72 and write nothing")
         CHECK(r.exit_code == 72);
         CHECK_FALSE(t.exists("bad.crt"));
     }
+}
+
+TEST_CASE("enroll -r with a version-2 request (as iOS makes) is issued by ascep-testca")
+{
+    cli_testca t({});
+    const auto m = t.ascep({"mkrequest", "--prefix", t.path("ios"), "-dns", "ios.example.test", "pw"});
+    REQUIRE(m.exit_code == 0);
+    // The mkrequest request with only its version changed to 2, signed again.
+    Botan::DataSource_Stream key_file(t.path("ios.key"));
+    const std::shared_ptr<const Botan::Private_Key> key(Botan::PKCS8::load_key(key_file));
+    const auto pem = t.dir.read("ios.csr");
+    std::string label;
+    const auto v0 = Botan::PEM_Code::decode(std::string(pem.begin(), pem.end()), label);
+    const auto v2 = test::csr_with_version({v0.begin(), v0.end()}, 2, cms::software_key(key));
+    REQUIRE(scep::read_csr(v2)->version == 2);
+    t.dir.write("ios-v2.csr", Botan::PEM_Code::encode(v2, "CERTIFICATE REQUEST"));
+
+    const auto r = t.ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("ios.key"), "-r",
+                            t.path("ios-v2.csr"), "-l", t.path("ios.crt"), "-t", "1"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    CHECK(t.openssl_text({"verify", "-CAfile", t.path("ca.crt"), t.path("ios.crt")}).find(": OK") !=
+          std::string::npos);
+    // Issued for the request's key.
+    CHECK(t.openssl_text({"x509", "-in", t.path("ios.crt"), "-noout", "-pubkey"}) ==
+          t.openssl_text({"pkey", "-in", t.path("ios.key"), "-pubout"}));
 }

@@ -2,6 +2,7 @@
 // (Basic auth) and its CONNECT to Debian's nginx terminating TLS in front of
 // ascep-testca; and against the Debian scepserver, whose parallel-load
 // FAILUREs fleet mode retries.
+#include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "scepserver.hpp"
 #include "temp_dir.hpp"
@@ -31,13 +32,8 @@ test::process_result ascep_run(std::vector<std::string> args)
     return test::run_process(args);
 }
 
-void write_manifest(const fs::path& file, std::size_t n)
-{
-    std::ofstream out(file);
-    out << "id,dns\n";
-    for (std::size_t i = 1; i <= n; ++i)
-        out << "node-" << i << ",node-" << i << ".example.test\n";
-}
+/// node-1, node-2, ... with a DNS name each.
+const test::manifest_columns nodes{.id_format = "node-%zu", .organization = {}};
 
 /// Every device certificate verifies against `ca` and is for its key.
 void check_all_issued(const fs::path& out, std::size_t n, const Botan::X509_Certificate& ca)
@@ -62,7 +58,7 @@ TEST_CASE("fleet through tinyproxy (Basic auth) and its CONNECT to nginx TLS in 
     test::tinyproxy_options popts;
     popts.connect_ports = {tls.port()};
     test::tinyproxy proxy(popts);
-    write_manifest(dir.file("m.csv"), 24);
+    test::write_manifest(dir.file("m.csv"), 24, nodes);
 
     const auto getca = ascep_run({"getca", "-u", tls.url(), "--cacert", tls.ca_cert().string(), "-p", proxy.spec(),
                                   "-c", dir.file("ca.crt").string()});
@@ -102,7 +98,7 @@ TEST_CASE("fleet against the Debian scepserver: 8 in flight, FAILUREs under load
 {
     test::temp_dir dir;
     test::scepserver server("secret");
-    write_manifest(dir.file("m.csv"), 40);
+    test::write_manifest(dir.file("m.csv"), 40, nodes);
     const auto r = ascep_run({"fleet", "--manifest", dir.file("m.csv").string(), "--out", dir.file("out").string(),
                               "-u", server.url(), "-c", server.ca_cert().string(), "--challenge", "secret",
                               "--concurrency", "8", "--retry-failures", "5", "--bits", "1024", "--progress", "plain",

@@ -3,11 +3,13 @@
 // killed -9 at random moments of the renewal run and run again; every pair
 // checked on disk, at the CA (its list of issued certificates) and in the
 // journal.
+#include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
 #include "text_files.hpp"
 
+#include <botan/bigint.h>
 #include <botan/data_src.h>
 #include <botan/hash.h>
 #include <botan/hex.h>
@@ -17,7 +19,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,8 +28,6 @@
 #include <random>
 #include <set>
 #include <sstream>
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ascep;
@@ -40,17 +39,7 @@ namespace {
 
 std::string device_id(std::size_t i)
 {
-    char id[32];
-    std::snprintf(id, sizeof id, "dev-%04zu", i);
-    return id;
-}
-
-void write_manifest(const fs::path& file, std::size_t n)
-{
-    std::ofstream out(file);
-    out << "id,subject\n";
-    for (std::size_t i = 1; i <= n; ++i)
-        out << device_id(i) << ",\"CN=" << device_id(i) << ",O=Renew Test\"\n";
+    return test::manifest_id(i);
 }
 
 std::string sha256_of(const std::string& text)
@@ -65,6 +54,43 @@ std::string serial_of(const fs::path& cert)
     return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
 }
 
+/// The serial as ascep-testca's log writes it (no leading zero byte).
+std::string testca_serial_of(const fs::path& cert)
+{
+    return Botan::hex_encode(Botan::BigInt::encode(Botan::BigInt(Botan::X509_Certificate(cert.string()).serial_number())));
+}
+
+/// The lines of `text` that hold every one of `parts`.
+std::size_t lines_with(const std::string& text, const std::vector<std::string>& parts)
+{
+    std::size_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        bool all = true;
+        for (const auto& p : parts)
+            all = all && line.find(p) != std::string::npos;
+        n += all ? 1 : 0;
+    }
+    return n;
+}
+
+/// Each device's last journal state and transactionID.
+std::map<std::string, std::pair<std::string, std::string>> last_states(const fs::path& journal)
+{
+    std::map<std::string, std::pair<std::string, std::string>> out;
+    std::istringstream in(slurp(journal));
+    const auto field = [](const std::string& line, const std::string& key) {
+        const auto at = line.find("\"" + key + "\":\"");
+        if (at == std::string::npos)
+            return std::string();
+        const auto from = at + key.size() + 4;
+        return line.substr(from, line.find('"', from) - from);
+    };
+    for (std::string line; std::getline(in, line);)
+        out[field(line, "id")] = {field(line, "state"), field(line, "transaction_id")};
+    return out;
+}
+
 /// The test CA without a challenge: a renewal signed by a certificate it
 /// issued needs none, and the first enrollment then needs none either.
 struct renew_fixture {
@@ -77,7 +103,7 @@ struct renew_fixture {
     {
         const auto r = test::run_process({ASCEP_PATH, "getca", "-u", ca.url, "-c", path("ca.crt")});
         REQUIRE(r.exit_code == 0);
-        write_manifest(dir.file("devices.csv"), n);
+        test::write_manifest(dir.file("devices.csv"), n, {.organization = "Renew Test", .dns = false});
     }
 
     std::string path(const std::string& name) const { return dir.file(name).string(); }
@@ -158,51 +184,25 @@ std::map<std::string, std::set<std::string>> renewing_transactions(const fs::pat
 /// Runs `argv`, reading its --jsonl events as they come, and kills it with
 /// SIGKILL after `kill_after` renewal events ("pending" or "renewed").
 /// Returns the exit status (128 + 9 when killed) and the events seen.
-std::pair<int, std::size_t> run_and_kill(const std::vector<std::string>& argv, std::size_t kill_after,
-                                         const fs::path& log)
+std::pair<int, std::size_t> run_and_kill(const std::vector<std::string>& argv, std::size_t kill_after)
 {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(out[1], 1);
-        const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(err, 2);
-        ::close(out[0]);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
     std::size_t events = 0;
+    pid_t pid = -1;
     bool killed = false;
-    std::string pending;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        pending.append(buf, static_cast<std::size_t>(n));
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-            const auto line = pending.substr(0, nl);
-            pending.erase(0, nl + 1);
+    const auto r = test::run_process(
+        argv,
+        [&](const std::string& line) {
             if (line.find("\"event\":\"renewed\"") != std::string::npos ||
                 line.find("\"event\":\"pending\"") != std::string::npos)
                 ++events;
+            // The child is not reaped before run_process has read all its output.
             if (!killed && events >= kill_after) {
                 ::kill(pid, SIGKILL);
                 killed = true;
             }
-        }
-    }
-    ::close(out[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), events};
+        },
+        [&](pid_t started) { pid = started; });
+    return {r.exit_code, events};
 }
 
 } // namespace
@@ -247,16 +247,37 @@ TEST_CASE("fleet --renew-within: 100 devices issued for 2 days renewed within 3d
 TEST_CASE("fleet --renew-within --reuse-key against a CA without Renewal: PKCSReq signed by the current pair")
 {
     // No "Renewal" in GetCACaps: the request is a PKCSReq, signed by cert.pem.
-    renew_fixture f({"--validity", "2", "--caps", "POSTPKIOperation,SHA-256,AES,SCEPStandard"}, 5);
-    REQUIRE(test::run_process(f.fleet({})).exit_code == 0);
+    // --strict with a challenge: the renewal must carry the challenge too,
+    // and the log names each request's signer, so a self-signed
+    // re-enrollment cannot pass for a renewal.
+    renew_fixture f({"--validity", "2", "--caps", "POSTPKIOperation,SHA-256,AES,SCEPStandard", "--challenge",
+                     "fleet-pw-4711", "--strict"},
+                    5);
+    f.dir.write("challenge.txt", "fleet-pw-4711\n");
+    const std::vector<std::string> challenge{"--challenge-file", f.path("challenge.txt")};
+    REQUIRE(test::run_process(f.fleet(challenge)).exit_code == 0);
     const auto old_serials = f.serials();
-    const auto r = test::run_process(f.fleet({"--renew-within", "3d", "--reuse-key", "--jsonl"}));
+    std::map<std::string, std::string> signers; // the testca serial of each device's current certificate
+    for (std::size_t i = 1; i <= f.devices; ++i)
+        signers[device_id(i)] = testca_serial_of(f.device_dir(i) / "cert.pem");
+    const auto enrollment_log = slurp(f.ca.log()).size();
+    auto renew_args = challenge;
+    renew_args.insert(renew_args.end(), {"--renew-within", "3d", "--reuse-key", "--jsonl"});
+    const auto r = test::run_process(f.fleet(renew_args));
     INFO(r.errors);
     REQUIRE(r.exit_code == 0);
     CHECK(count_of(r.output, "\"event\":\"renewed\"") == 5);
     f.check_renewed(old_serials, false);
-    CHECK(count_of(slurp(f.ca.log()), "PKCSReq") >= 10);
-    CHECK(count_of(slurp(f.ca.log()), "RenewalReq") == 0);
+    // The renewal's requests only: one PKCSReq per device, each signed by
+    // that device's certificate, none self-signed, no RenewalReq.
+    const auto renewal_log = slurp(f.ca.log()).substr(enrollment_log);
+    INFO(renewal_log);
+    CHECK(lines_with(renewal_log, {"PKIOperation PKCSReq"}) == 5);
+    CHECK(lines_with(renewal_log, {"PKIOperation PKCSReq", "(self-signed)"}) == 0);
+    for (const auto& [id, serial] : signers)
+        CHECK(lines_with(renewal_log, {"PKIOperation PKCSReq", " new signer=" + serial + " (issued here) SUCCESS"}) ==
+              1);
+    CHECK(count_of(renewal_log, "RenewalReq") == 0);
 
     const auto bad = test::run_process(f.fleet({"--reuse-key"}));
     CHECK(bad.exit_code == 1);
@@ -272,7 +293,8 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
     REQUIRE(enrolled.exit_code == 0);
     const auto old_serials = f.serials();
     // Renewed certificates are good for 30 days: never due again in this test.
-    f.ca.restart_with({"--pending", "2", "--validity", "30"});
+    // --strict: the log tells a resent RenewalReq from a CertPoll.
+    f.ca.restart_with({"--pending", "2", "--validity", "30", "--strict"});
 
     const auto args = f.fleet({"--renew-within", "3d", "-t", "1", "--concurrency", "32", "--jsonl"});
     const char* seed_text = std::getenv("ASCEP_TEST_SEED");
@@ -296,6 +318,27 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
                 new_keys[device_id(i)].insert(sha256_of(slurp(d / "key.pem")));
         }
     };
+    // Devices PENDING at a kill (journal: renewal_pending) go on with
+    // CertPoll in the next run, never by sending their RenewalReq again;
+    // devices killed before their answer was journaled resend it.
+    std::set<std::string> parked_tids;
+    std::size_t log_at_kill = 0;
+    std::size_t parked_seen = 0;
+    auto note_parked = [&] {
+        parked_tids.clear();
+        for (const auto& [id, last] : last_states(f.dir.file("out") / "journal.jsonl"))
+            if (last.first == "renewal_pending")
+                parked_tids.insert(last.second);
+        parked_seen += parked_tids.size();
+        log_at_kill = slurp(f.ca.log()).size();
+    };
+    auto check_parked_polled = [&] {
+        const auto since = slurp(f.ca.log()).substr(log_at_kill);
+        for (const auto& tid : parked_tids) {
+            INFO("parked at the kill: " << tid);
+            CHECK(lines_with(since, {"PKIOperation RenewalReq tid=" + tid}) == 0);
+        }
+    };
     for (int kill_no = 0; kill_no < 3; ++kill_no) {
         // Each device gives a "pending" and a "renewed" event; kill somewhere
         // in the first half of what is left.
@@ -305,14 +348,17 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
                 ++left;
         const auto k = std::uniform_int_distribution<std::size_t>(1, std::max<std::size_t>(1, left))(pick);
         std::cout << "fleet-renew: kill " << kill_no + 1 << " after " << k << " renewal events" << std::endl;
-        const auto [code, seen] = run_and_kill(args, k, f.dir.file("renew.log"));
+        const auto [code, seen] = run_and_kill(args, k);
         INFO("kill " << kill_no + 1 << " after " << k << " events: exit " << code << ", " << seen << " events");
         CHECK(code == 128 + SIGKILL);
+        check_parked_polled(); // the devices parked at the kill before this run
         remember_keys();
+        note_parked();
     }
     const auto r = test::run_process(args);
     INFO(r.errors.substr(r.errors.size() > 3000 ? r.errors.size() - 3000 : 0));
     REQUIRE(r.exit_code == 0);
+    check_parked_polled();
     remember_keys();
 
     f.check_renewed(old_serials, true);
@@ -320,6 +366,12 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
     const auto ca_log = slurp(f.ca.log());
     CHECK(count_of(ca_log, "PKIOperation RenewalReq") >= 300);
     CHECK(count_of(ca_log, "PENDING (poll 0 of 2)") == 300);
+    // One new RenewalReq per device; the rest of its messages are CertPolls
+    // (parked devices) or resent RenewalReqs (answers lost to a kill), and
+    // the devices parked at some kill make the test mean something.
+    CHECK(lines_with(ca_log, {"PKIOperation RenewalReq", " new signer="}) == 300);
+    CHECK(lines_with(ca_log, {"PKIOperation CertPoll", " poll signer="}) > 0);
+    CHECK(parked_seen > 0);
     // At the CA: the first enrollment and exactly one renewal per device.
     for (const auto& [id, n] : f.issued_at_ca()) {
         INFO(id);

@@ -3,6 +3,7 @@
 // killed with SIGKILL and run again; and the challenge password kept off
 // the command line (--challenge-file, ASCEP_CHALLENGE) and out of every
 // line, journal and report.
+#include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
@@ -72,10 +73,8 @@ struct shard_fixture {
 
     void write_manifest(std::size_t n) const
     {
-        std::ofstream out(dir.file("devices.csv"));
-        out << "id,subject\n";
-        for (std::size_t i = 0; i < n; ++i)
-            out << device_id(i) << ",\"CN=" << device_id(i) << ",O=Shard Test\"\n";
+        test::write_manifest(dir.file("devices.csv"), n,
+                             {.id_format = "node-%zu", .first = 0, .organization = "Shard Test", .dns = false});
     }
 
     std::vector<std::string> fleet_args(const std::string& out, std::vector<std::string> extra) const

@@ -57,31 +57,6 @@ std::map<std::string, std::string> snapshot(const fs::path& root)
     return out;
 }
 
-/// Starts `argv` in the background; the caller kills it.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log)
-{
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-int wait_exit(pid_t pid)
-{
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /// Polls `reached` every 50 ms until it holds or `limit` passes; says which.
 /// Tests wait for the state they need, not for a time: the limit is only
 /// there so that a broken run fails instead of hanging.
@@ -203,12 +178,32 @@ TEST_CASE("fleet: 300 devices, PENDING twice each, killed -9 three times, resume
                 CHECK(it->second == hash); // never regenerated
         }
     };
+    const auto out = f.dir.file("out");
+    const auto journal = out / "journal.jsonl";
+    const auto records = [&](const char* state) {
+        return fs::exists(journal) ? count_of(slurp(journal), std::string("\"state\":\"") + state + "\"") : 0;
+    };
     for (int kill_no = 0; kill_no < 3; ++kill_no) {
-        const pid_t pid = spawn(argv, f.dir.file("fleet.log"));
-        // Kill at different stages: key generation, requests, polling.
-        ::usleep(static_cast<useconds_t>(700000 + kill_no * 900000));
-        ::kill(pid, SIGKILL);
-        CHECK(wait_exit(pid) == 128 + SIGKILL);
+        // The journal only grows here: it is compacted at start only past
+        // 2 records a device, and these runs are stopped well before that.
+        const auto requested_before = records("requested");
+        const auto pending_before = records("pending");
+        test::background_process run(argv, f.dir.file("fleet.log"));
+        // Kill at different stages, each waited for: key generation (a key
+        // stored), requests (one more on record), polling (20 more PENDING
+        // replies).
+        const bool reached = wait_until(
+            [&] {
+                switch (kill_no) {
+                case 0: return keys_in(out) >= 1;
+                case 1: return records("requested") > requested_before;
+                default: return records("pending") >= pending_before + 20;
+                }
+            },
+            std::chrono::seconds(120));
+        run.signal(SIGKILL);
+        CHECK(run.wait_exit() == 128 + SIGKILL);
+        REQUIRE(reached);
         remember_keys();
     }
     const auto r = f.ascep(args);
@@ -247,9 +242,9 @@ std::string field_of(const std::string& line, const std::string& key)
 int run_crashing_at(const std::vector<std::string>& argv, const char* point, const fs::path& log)
 {
     ::setenv("ASCEP_TEST_CRASH_AT", point, 1);
-    const pid_t pid = spawn(argv, log);
+    test::background_process run(argv, log);
     ::unsetenv("ASCEP_TEST_CRASH_AT");
-    return wait_exit(pid);
+    return run.wait_exit();
 }
 
 } // namespace
@@ -322,7 +317,7 @@ TEST_CASE("fleet: SIGINT stops polling, exits 130, and a re-run resumes")
     std::vector<std::string> argv = args;
     argv.insert(argv.begin(), ASCEP_PATH);
     const auto log = f.dir.file("sigint.log");
-    const pid_t pid = spawn(argv, log);
+    test::background_process run(argv, log);
     // Every device has had a PENDING reply: all 40 wait between polls (or
     // the first have finished), so the signal lands in the waits.
     const auto journal = f.dir.file("out") / "journal.jsonl";
@@ -336,8 +331,8 @@ TEST_CASE("fleet: SIGINT stops polling, exits 130, and a re-run resumes")
         },
         std::chrono::seconds(120));
     const auto sent = std::chrono::steady_clock::now();
-    ::kill(pid, SIGINT);
-    CHECK(wait_exit(pid) == 130);
+    run.signal(SIGINT);
+    CHECK(run.wait_exit() == 130);
     REQUIRE(all_pending);
     const auto took = std::chrono::steady_clock::now() - sent;
     // Waits end at once and in-flight requests get the 5 s grace period; the
@@ -460,7 +455,7 @@ TEST_CASE("fleet: devices waiting to poll keep -n and -T as enroll does, and nev
         auto args = f.fleet_args("devices.csv", "out", {"-t", "2", "-n", "4", "--bits", "1024", "--jsonl"});
         args.insert(args.begin(), ASCEP_PATH);
         const auto log = f.dir.file("run.log");
-        const pid_t pid = spawn(args, log);
+        test::background_process run(args, log);
         const auto key = f.dir.file("out") / "dev-0002" / "key.pem";
         const auto journal = f.dir.file("out") / "journal.jsonl";
         const bool parked = wait_until(
@@ -468,7 +463,7 @@ TEST_CASE("fleet: devices waiting to poll keep -n and -T as enroll does, and nev
             std::chrono::seconds(120));
         REQUIRE(parked);
         REQUIRE(fs::remove(key)); // parked now: its next poll is about 2 s away
-        const int code = wait_exit(pid);
+        const int code = run.wait_exit();
         const auto text = slurp(log);
         INFO(text);
         CHECK(code == 2); // failed beats pending
@@ -488,13 +483,13 @@ TEST_CASE("fleet: SIGINT while keys are still being generated stops without gene
     std::vector<std::string> argv = args;
     argv.insert(argv.begin(), ASCEP_PATH);
     const auto log = f.dir.file("keygen.log");
-    const pid_t pid = spawn(argv, log);
+    test::background_process run(argv, log);
     // Generation is under way once the first key is stored.
     const auto out = f.dir.file("out");
     const bool generating = wait_until([&] { return keys_in(out) >= 1; }, std::chrono::seconds(120));
     const auto keys_at_signal = keys_in(out);
-    ::kill(pid, SIGINT);
-    const int code = wait_exit(pid);
+    run.signal(SIGINT);
+    const int code = run.wait_exit();
     INFO(slurp(log));
     REQUIRE(generating);
     CHECK(code == 130);
@@ -534,20 +529,21 @@ TEST_CASE("fleet: requests in flight get the grace period after SIGINT; a second
 
     auto run_until_sent = [&](const char* log) {
         operations = 0;
-        const pid_t pid = spawn(argv, dir.file(log));
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (operations < 3 && std::chrono::steady_clock::now() < deadline)
-            ::usleep(20000);
+        auto run = std::make_unique<test::background_process>(argv, dir.file(log));
+        const bool sent = wait_until([&] { return operations >= 3; }, std::chrono::seconds(120));
+        if (!sent)
+            run->signal(SIGKILL);
+        REQUIRE(sent);
         REQUIRE(operations == 3);
-        return pid;
+        return run;
     };
 
     SECTION("one SIGINT: in-flight requests get the 5 s grace period, then 130")
     {
-        const pid_t pid = run_until_sent("one.log");
+        const auto run = run_until_sent("one.log");
         const auto sent = std::chrono::steady_clock::now();
-        ::kill(pid, SIGINT);
-        CHECK(wait_exit(pid) == 130);
+        run->signal(SIGINT);
+        CHECK(run->wait_exit() == 130);
         const auto took = std::chrono::steady_clock::now() - sent;
         CHECK(took >= std::chrono::milliseconds(4500));
         CHECK(took < std::chrono::seconds(15));
@@ -555,13 +551,19 @@ TEST_CASE("fleet: requests in flight get the grace period after SIGINT; a second
     }
     SECTION("a second SIGINT: 130 at once")
     {
-        const pid_t pid = run_until_sent("two.log");
-        ::kill(pid, SIGINT);
-        ::usleep(300000);
-        const auto second = std::chrono::steady_clock::now();
-        ::kill(pid, SIGINT);
-        CHECK(wait_exit(pid) == 130);
-        CHECK(std::chrono::steady_clock::now() - second < std::chrono::seconds(2));
+        const auto run = run_until_sent("two.log");
+        const auto first = std::chrono::steady_clock::now();
+        run->signal(SIGINT);
+        // The second signal once the first has been handled.
+        const bool stopping = wait_until(
+            [&] { return slurp(dir.file("two.log")).find("SIGINT: stopping") != std::string::npos; },
+            std::chrono::seconds(60));
+        run->signal(SIGINT);
+        CHECK(run->wait_exit() == 130);
+        REQUIRE(stopping);
+        // Before the 5 s grace period could have ended it (a timer never
+        // fires early): the second signal did.
+        CHECK(std::chrono::steady_clock::now() - first < std::chrono::milliseconds(4900));
         const auto text = slurp(dir.file("two.log"));
         INFO(text);
         CHECK(text.find("3 not finished") != std::string::npos);

@@ -21,11 +21,11 @@
 
 #include "scep/ca_certs.hpp"
 #include "scep/cert_rep.hpp"
+#include "test_csr.hpp"
 
 #include <botan/data_src.h>
-#include <botan/pkcs10.h>
+#include <botan/pem.h>
 #include <botan/pkcs8.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -52,9 +52,9 @@ struct client {
     {
         dir.write(name + "-ca.crt", ca.ca().cert.PEM_encode());
         dir.write(name + ".key", Botan::PKCS8::PEM_encode(*key));
-        Botan::X509_Cert_Options opts(name + ".example/DE/ascep tests/hostile");
-        opts.dns = name + ".example";
-        dir.write(name + ".csr", Botan::X509::create_cert_req(opts, *key, "SHA-256", test::rng()).PEM_encode());
+        const auto csr = test::make_request(
+            *key, {.subject = "CN=" + name + ".example,C=DE,O=ascep tests,OU=hostile", .dns = {name + ".example"}});
+        dir.write(name + ".csr", Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"));
     }
 
     std::string cert_path() const { return prefix + ".crt"; }

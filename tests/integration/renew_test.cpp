@@ -10,6 +10,7 @@
 #include "text_files.hpp"
 
 #include <botan/data_src.h>
+#include <botan/bigint.h>
 #include <botan/hex.h>
 #include <botan/pkcs8.h>
 #include <botan/x509cert.h>
@@ -39,6 +40,12 @@ std::vector<std::uint8_t> cert_key_bits_of(const std::filesystem::path& cert)
 std::string serial_of(const std::filesystem::path& cert)
 {
     return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
+}
+
+/// The serial as ascep-testca's log writes it (no leading zero byte).
+std::string testca_serial_of(const std::filesystem::path& cert)
+{
+    return Botan::hex_encode(Botan::BigInt::encode(Botan::BigInt(Botan::X509_Certificate(cert.string()).serial_number())));
 }
 
 /// One CA (1024-bit keys, short-lived certificates so that --within 3d is
@@ -191,6 +198,10 @@ TEST_CASE("ascep-testca --validity takes a duration and refuses other text")
     const auto r = ca.serve_expecting_exit({"--validity", "soon"});
     CHECK(r.exit_code == 64);
     CHECK(r.errors.find("--validity must be a duration such as 30d") != std::string::npos);
+    // --strict takes no value.
+    const auto strict = ca.serve_expecting_exit({"--strict=yes"});
+    CHECK(strict.exit_code == 64);
+    CHECK(strict.errors.find("--strict takes no value") != std::string::npos);
     // 10m: a certificate that a --within of an hour finds due at once.
     const auto got = renew_fixture::ascep({"getca", "-u", ca.url, "-c", dir.file("ca.crt").string()});
     REQUIRE(got.exit_code == 0);
@@ -314,8 +325,12 @@ TEST_CASE("a crash at each step of the swap leaves a matching pair, and a re-run
 
 TEST_CASE("renew reads a challenge from --challenge-file before it writes anything")
 {
-    renew_fixture t;
+    // --strict: the CA asks the challenge of a renewal too (by default a
+    // request signed by a certificate it issued needs none), so the renewal
+    // goes through only when the file's challenge reaches the CA.
+    renew_fixture t({"--strict"});
     t.enroll("dev");
+    const auto old_serial = testca_serial_of(t.path("dev.crt"));
     const auto key = t.dir.read("dev.key");
 
     // A missing file is a configuration error (93), heard of at once: no
@@ -327,13 +342,59 @@ TEST_CASE("renew reads a challenge from --challenge-file before it writes anythi
     CHECK_FALSE(std::filesystem::exists(t.path("dev.key.new")));
     CHECK(t.dir.read("dev.key") == key);
 
-    // A file: the renewal goes ahead, and the secret is in no output.
-    t.dir.write("challenge.txt", "renewal-secret-4711\n");
+    // A file with another challenge: it reaches the CA, which refuses
+    // (FAILURE badRequest, 72); the pair is untouched, the secret in no output.
+    t.dir.write("wrong.txt", "renewal-secret-4711\n");
+    const auto refused = t.renew("dev", {"--challenge-file", t.path("wrong.txt").string(), "-v", "--json"});
+    INFO(refused.output << refused.errors);
+    CHECK(refused.exit_code == 72);
+    CHECK(t.log().find("RenewalReq") != std::string::npos);
+    CHECK(t.log().find("wrong challenge password (--strict)") != std::string::npos);
+    CHECK(t.dir.read("dev.key") == key);
+    CHECK(testca_serial_of(t.path("dev.crt")) == old_serial);
+    CHECK(refused.output.find("renewal-secret-4711") == std::string::npos);
+    CHECK(refused.errors.find("renewal-secret-4711") == std::string::npos);
+
+    // The CA's challenge in the file: a new RenewalReq signed by the current
+    // certificate is issued.
+    t.dir.write("challenge.txt", "pw\n");
     const auto r = t.renew("dev", {"--challenge-file", t.path("challenge.txt").string(), "-v", "--json"});
     INFO(r.output << r.errors);
     REQUIRE(r.exit_code == 0);
     CHECK(t.pair_matches("dev"));
     CHECK(t.dir.read("dev.key") != key);
+    CHECK(t.log().find(" new signer=" + old_serial + " (issued here) SUCCESS") != std::string::npos);
     CHECK(r.output.find("renewal-secret-4711") == std::string::npos);
     CHECK(r.errors.find("renewal-secret-4711") == std::string::npos);
+}
+
+TEST_CASE("renew keeps the old certificate's subject and subjectAltNames")
+{
+    renew_fixture t;
+    REQUIRE(renew_fixture::ascep({"mkrequest", "--prefix", t.path("dev"), "--bits", "1024", "--subject",
+                                  "CN=dev.example.test,OU=Net,O=Example\\, Inc.,C=DE", "-dns", "dev.example.test",
+                                  "-dns", "alt.example.test", "-ip", "192.0.2.7", "-email", "ops@example.test", "pw"})
+                .exit_code == 0);
+    auto r = renew_fixture::ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-r",
+                                   t.path("dev.csr"), "-l", t.path("dev.crt")});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    const Botan::X509_Certificate old(t.path("dev.crt").string());
+    REQUIRE(old.subject_alt_name().contents().size() == 4);
+
+    r = t.renew("dev");
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    const Botan::X509_Certificate renewed(t.path("dev.crt").string());
+    CHECK(renewed.serial_number() != old.serial_number());
+    CHECK(renewed.raw_subject_dn() == old.raw_subject_dn());
+    CHECK(renewed.subject_alt_name().contents() == old.subject_alt_name().contents());
+    // And as openssl prints them.
+    const auto text = [](const std::filesystem::path& cert) {
+        return test::run_process({"openssl", "x509", "-in", cert.string(), "-noout", "-subject", "-ext",
+                                  "subjectAltName", "-nameopt", "RFC2253"})
+            .output;
+    };
+    CHECK(text(t.path("dev.crt")) == text(t.path("dev.crt.prev")));
+    CHECK(text(t.path("dev.crt")).find("IP Address:192.0.2.7") != std::string::npos);
 }

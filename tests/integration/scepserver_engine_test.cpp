@@ -10,14 +10,13 @@
 #include "scep/transaction_id.hpp"
 
 #include "scepserver.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <botan/pkcs10.h>
 #include <botan/pkix_types.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
 
@@ -38,15 +37,13 @@ enrollment prepare(const scep::ca_roles& roles, const std::string& challenge, sc
 {
     enrollment e;
     e.key = test::cached_key(key_slot);
-    Botan::X509_Cert_Options opts("device-" + std::to_string(key_slot));
-    opts.challenge = challenge;
-    const auto csr = Botan::X509::create_cert_req(opts, *e.key, "SHA-256", test::rng());
+    const test::request_spec csr{.subject = "CN=device-" + std::to_string(key_slot), .challenge = challenge};
     auto& p = e.params;
-    p.csr = csr.BER_encode();
-    p.subject = csr.subject_dn();
+    p.csr = test::make_request(*e.key, csr);
+    p.subject = test::request_subject(csr);
     p.csr_key = e.key;
     p.signer_key = std::make_shared<const cms::software_key>(e.key);
-    p.signer_cert = scep::make_self_signed(cms::software_key(*e.key), csr.subject_dn(), std::chrono::system_clock::now(), test::rng());
+    p.signer_cert = scep::make_self_signed(cms::software_key(*e.key), p.subject, std::chrono::system_clock::now(), test::rng());
     p.ca_cert = roles.ca;
     p.recipients = {roles.encryption};
     p.trusted_signers = roles.signers;

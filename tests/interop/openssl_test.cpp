@@ -3,6 +3,7 @@
 // PKCS#1 v1.5 and OAEP key transport, every digest and cipher SCEP uses).
 // Meson passes the openssl it found in ASCEP_OPENSSL (tests/interop/meson.build).
 #include "asn1/oids.hpp"
+#include "asn1/rfc4514.hpp"
 #include "cms/enveloped_data.hpp"
 #include "cms/signed_data.hpp"
 #include "run_process.hpp"
@@ -445,4 +446,43 @@ TEST_CASE("openssl prints the chain in our certs-only SignedData in order")
     REQUIRE(printed.size() == 2);
     CHECK(printed[0] == ca.cert);
     CHECK(printed[1] == ra);
+}
+
+TEST_CASE("DNs print as openssl -nameopt RFC2253 prints them: comma, plus (multi-valued RDN), leading space, UTF-8")
+{
+    const test::temp_dir dir;
+    const auto key = dir.write("key.pem", Botan::PKCS8::PEM_encode(*test::cached_key(1))).string();
+    const auto cert_path = dir.file("cert.pem").string();
+    // openssl -subj: '/' separates RDNs, '+' joins a multi-valued one, '\'
+    // escapes; -utf8 reads the values as UTF-8.
+    require_openssl({"req", "-new", "-x509", "-key", key, "-out", cert_path, "-days", "1", "-utf8", "-multivalue-rdn",
+                     "-subj",
+                     "/C=US/O=Acme, Inc./OU=R&D+CN=Zo\xc3\xab Caf\xc3\xa9/CN= leading space;<x>\\\"q\\\"#1/"
+                     "serialNumber=12 "});
+    const Botan::X509_Certificate cert(cert_path);
+    const auto subject = [&](const std::string& nameopt) {
+        auto text = require_openssl({"x509", "-in", cert_path, "-noout", "-subject", "-nameopt", nameopt}).output;
+        REQUIRE(text.rfind("subject=", 0) == 0);
+        text = text.substr(8);
+        while (!text.empty() && text.back() == '\n')
+            text.pop_back();
+        return text;
+    };
+    // RFC2253 in openssl also escapes every byte above 0x7F (\C3\AB);
+    // RFC 4514 does not ask that, and ascep prints UTF-8 as is, which is
+    // what openssl prints with that one escape turned off.
+    const auto ours = asn1::rfc4514(cert.subject_dn());
+    INFO(ours);
+    CHECK(ours == subject("RFC2253,-esc_msb"));
+    CHECK(asn1::rfc4514(cert.raw_subject_dn()) == ours);
+    CHECK(ours.find("O=Acme\\, Inc.") != std::string::npos);
+    CHECK(ours.find("+") != std::string::npos);
+    CHECK(ours.find("CN=\\ leading space") != std::string::npos);
+    CHECK(ours.find("Zo\xc3\xab") != std::string::npos);
+    // An ASCII-only DN: byte for byte what plain -nameopt RFC2253 prints.
+    require_openssl({"req", "-new", "-x509", "-key", key, "-out", cert_path, "-days", "1", "-multivalue-rdn", "-subj",
+                     "/C=DE/O=Example, Inc./OU=Net+CN=gw1/CN=#1 <test>;x "});
+    const Botan::X509_Certificate ascii(cert_path);
+    CHECK(asn1::rfc4514(ascii.subject_dn()) == subject("RFC2253"));
+    CHECK(asn1::rfc4514(ascii.issuer_dn()) == subject("RFC2253"));
 }

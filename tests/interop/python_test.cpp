@@ -11,8 +11,10 @@
 #include "scep/csr.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/signed_object.hpp"
+#include "fuzz_scep.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 #include "testca_process.hpp"
 
@@ -151,6 +153,36 @@ TEST_CASE("cryptography reads the requests make_csr builds, every challenge leng
         long_names.dns = {std::string(n, 'd') + ".example.test"};
         files.push_back(dir.write("names-" + std::to_string(n) + ".der", scep::make_csr(key, long_names)).string());
     }
+    require_strict_read("csr", files);
+}
+
+TEST_CASE("cryptography reads every request the test fixtures make")
+{
+    const test::temp_dir dir;
+    const auto key = test::cached_key(1);
+    std::vector<std::string> files;
+    const auto add = [&](const std::string& name, const bytes& der) {
+        files.push_back(dir.write(name + ".der", der).string());
+    };
+    // tests/support/test_csr: what the unit and integration tests, the
+    // scripted and mutating CAs enroll with; challenge lengths around where
+    // the challengePassword outgrows the extensionRequest.
+    for (std::size_t n : {0, 1, 14, 29, 30, 31, 57, 112, 113, 140}) {
+        add("support-" + std::to_string(n),
+            test::make_request(*key, {.subject = "CN=device-1,C=DE,O=ascep tests,OU=lab",
+                                      .challenge = std::string(n, 'x'),
+                                      .dns = {"device-1.example.test"}}));
+        add("support-bare-" + std::to_string(n),
+            test::make_request(*key, {.subject = "CN=device-7", .challenge = std::string(n, 'x')}));
+    }
+    // The mutating CA's other client (mutating_ca.cpp).
+    add("mutating-other", test::make_request(*key, {.subject = "CN=other,C=DE,O=ascep tests,OU=test"}));
+    // The fuzz targets' client (tests/fuzz/fuzz_scep.hpp): its seeds' request,
+    // the wrong-challenge one, and a long challenge.
+    const auto client = fuzz::load_recipient();
+    add("fuzz-seed", fuzz::client_csr(client, fuzz::testca_challenge));
+    add("fuzz-wrong", fuzz::client_csr(client, "not the challenge"));
+    add("fuzz-57", fuzz::client_csr(client, challenge_57));
     require_strict_read("csr", files);
 }
 

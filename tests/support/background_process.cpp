@@ -73,40 +73,65 @@ background_process::background_process(const std::vector<std::string>& argv, con
 
 background_process::~background_process()
 {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
-        for (int i = 0; i < 50; ++i) {
-            if (::waitpid(pid_, nullptr, WNOHANG) == pid_)
-                return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        kill(SIGKILL);
+    if (pid_ <= 0 || exit_code_)
+        return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 50; ++i) {
+        if (!running())
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    kill(SIGKILL);
 }
 
-void background_process::kill(int signal)
+void background_process::reaped(int status) const
 {
-    if (pid_ <= 0)
-        return;
-    ::kill(pid_, signal);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void background_process::signal(int signal)
+{
+    if (pid_ > 0 && !exit_code_)
+        ::kill(pid_, signal);
+}
+
+int background_process::kill(int signal)
+{
+    this->signal(signal);
+    return wait_exit();
 }
 
 int background_process::wait_exit()
 {
+    if (exit_code_)
+        return *exit_code_;
     if (pid_ <= 0)
         return -1;
     int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    pid_t r;
+    while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
     }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (r != pid_) {
+        exit_code_ = -1; // not our child any more (ECHILD): never signal that PID
+        return -1;
+    }
+    reaped(status);
+    return *exit_code_;
 }
 
 bool background_process::running() const
 {
-    return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+    if (pid_ <= 0 || exit_code_)
+        return false;
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+        reaped(status);
+        return false;
+    }
+    if (r < 0 && errno == ECHILD)
+        exit_code_ = -1; // reaped elsewhere: never signal that PID
+    return r == 0;
 }
 
 void background_process::wait_for_port(std::uint16_t port, std::chrono::milliseconds limit) const

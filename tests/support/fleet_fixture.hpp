@@ -4,6 +4,7 @@
 // Header-only: the including test defines ASCEP_PATH and ASCEP_TESTCA_PATH.
 #pragma once
 
+#include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
@@ -37,18 +38,6 @@ inline std::string sha256_of(const std::string& text)
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     h->update(text);
     return Botan::hex_encode(h->final_stdvec());
-}
-
-/// A manifest of `n` devices dev-0001.. with a subject and a DNS name each.
-inline void write_manifest(const fs::path& file, std::size_t n)
-{
-    std::ofstream out(file);
-    out << "id,subject,dns\n";
-    for (std::size_t i = 1; i <= n; ++i) {
-        char id[32];
-        std::snprintf(id, sizeof id, "dev-%04zu", i);
-        out << id << ",\"CN=" << id << ",O=Fleet Test\"," << id << ".example.test\n";
-    }
 }
 
 struct fleet_fixture {

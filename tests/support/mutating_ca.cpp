@@ -5,11 +5,12 @@
 #include "test_http_server.hpp"
 
 #include "scep/cert_rep.hpp"
+#include "scep/csr.hpp"
+#include "test_csr.hpp"
 
 #include <botan/base64.h>
 #include <botan/hex.h>
-#include <botan/pkcs10.h>
-#include <botan/x509self.h>
+#include <botan/x509_key.h>
 
 #include <algorithm>
 #include <chrono>
@@ -346,8 +347,11 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
     const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert);
     if (!csr_der)
         throw std::runtime_error("mutating CA: cannot open the request envelope");
-    const Botan::PKCS10_Request csr(*csr_der);
-    const std::unique_ptr<Botan::Public_Key> key(csr.subject_public_key());
+    // scep::read_csr, as the test CA and ascep read requests.
+    const auto csr = scep::read_csr(*csr_der);
+    if (!csr)
+        throw std::runtime_error("mutating CA: the request is not a PKCS#10 request");
+    const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(csr->subject_public_key_info));
 
     std::optional<mutation> m;
     std::optional<der_bytes> previous;
@@ -405,9 +409,8 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
         other.header.type = scep::message_type::pkcs_req;
         other.header.transaction_id = "0123456789ABCDEF0123456789ABCDEF";
         other.header.sender_nonce = der_bytes(16, 0x33);
-        const auto other_csr = Botan::X509::create_cert_req(Botan::X509_Cert_Options("other/DE/ascep tests/test"),
-                                                            *other_client.key, "SHA-256", rng());
-        other.message_data = other_csr.BER_encode();
+        other.message_data =
+            test::make_request(*other_client.key, {.subject = "CN=other,C=DE,O=ascep tests,OU=test"});
         other.recipients = {ca_.cert};
         other.certificates = {other_client.cert};
         other.now = now;

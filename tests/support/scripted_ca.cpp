@@ -2,8 +2,9 @@
 #include "cms/software_key.hpp"
 
 #include "scep/cert_rep.hpp"
+#include "scep/csr.hpp"
 
-#include <botan/pkcs10.h>
+#include <botan/x509_key.h>
 
 #include <stdexcept>
 
@@ -53,8 +54,11 @@ std::vector<std::uint8_t> scripted_ca::answer(const std::vector<std::uint8_t>& r
         const auto csr_der = cms::decrypt(*msg->envelope, *ca_.key, ca_.cert);
         if (!csr_der)
             throw std::runtime_error("scripted CA: cannot open the request envelope");
-        const Botan::PKCS10_Request csr(*csr_der);
-        const std::unique_ptr<Botan::Public_Key> key(csr.subject_public_key());
+        // scep::read_csr, as the test CA and ascep read requests.
+        const auto csr = scep::read_csr(*csr_der);
+        if (!csr)
+            throw std::runtime_error("scripted CA: the request is not a PKCS#10 request");
+        const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(csr->subject_public_key_info));
         content.certificates = {kind == reply_kind::certificate_for_other_key
                                     ? issue(ca_, *cached_key(7), "someone else")
                                     : issue(ca_, *key, "issued by the scripted CA")};

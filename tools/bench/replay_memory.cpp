@@ -7,6 +7,8 @@
 //   usage: replay_memory [N=100000] [R=3]
 #include "fleet/journal.hpp"
 
+#include "vm_rss.hpp"
+
 #include <malloc.h>
 #include <unistd.h>
 
@@ -15,19 +17,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-namespace {
-
-long rss_kib()
-{
-    std::ifstream f("/proc/self/status");
-    for (std::string line; std::getline(f, line);)
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -51,7 +40,7 @@ int main(int argc, char** argv)
             }
     }
     ::malloc_trim(0);
-    const long before = rss_kib();
+    const long before = ascep::bench::vm_rss_kib();
     std::string error;
     auto j = ascep::fleet::journal::open(dir, error);
     if (!j) {
@@ -59,7 +48,7 @@ int main(int argc, char** argv)
         return 1;
     }
     ::malloc_trim(0);
-    const long after = rss_kib();
+    const long after = ascep::bench::vm_rss_kib();
     std::printf("%ld devices x %ld records: replayed %zu; VmRSS +%ld KiB over the open = %.1f bytes per device\n", n,
                 per, j->replayed().size(), after - before, 1024.0 * static_cast<double>(after - before) / n);
     std::filesystem::remove_all(dir);

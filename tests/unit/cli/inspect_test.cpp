@@ -12,6 +12,7 @@
 #include "scep/transaction_id.hpp"
 #include "csr_version.hpp"
 #include "temp_dir.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
 #include <boost/json/parse.hpp>
@@ -20,7 +21,6 @@
 #include <botan/hex.h>
 #include <botan/pem.h>
 #include <botan/pkcs8.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -199,10 +199,9 @@ struct scep_fixture {
 
     bytes csr() const
     {
-        Botan::X509_Cert_Options opts("device-1");
-        opts.challenge = "sup3r-s3cret";
-        opts.dns = "device-1.example.com";
-        return Botan::X509::create_cert_req(opts, *client_key, "SHA-256", test::rng()).BER_encode();
+        return test::make_request(*client_key, {.subject = "CN=device-1",
+                                                .challenge = "sup3r-s3cret",
+                                                .dns = {"device-1.example.com"}});
     }
 
     bytes request(scep::message_type type, const bytes& data,

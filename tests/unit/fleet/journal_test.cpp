@@ -327,3 +327,61 @@ TEST_CASE("journal: the renewal states round-trip; old_serial appears only where
           "{\"id\":\"gw-1\",\"state\":\"issued\",\"transaction_id\":\"ABCD\",\"detail\":\"1F\",\"attempts\":1,"
           "\"time_ms\":5}\n");
 }
+
+TEST_CASE("journal_replay: renewal states replay packed, each device's last record with its new transactionID")
+{
+    // A renewal's records follow the first enrollment's: renewing (the new
+    // key's transactionID), renewal_pending (PENDING, polls counted), then
+    // renewed. What a re-run decides from (renewal_files::next_renewal_step
+    // and the CertPoll it sends) is the last record's state and
+    // transactionID, so both must come back from the packed form.
+    const std::string first_tid = "0123456789ABCDEF0123456789ABCDEF";   // packed: 32 upper-case hex
+    const std::string renewal_tid = "FEDCBA9876543210FEDCBA9876543210"; // packed
+    const std::string odd_tid = "renewal-tid-not-hex";                  // spilled
+    const std::vector<journal_record> journey{
+        {"a", device_state::requested, first_tid, "", 1, 10},
+        {"b", device_state::requested, first_tid, "", 1, 11},
+        {"c", device_state::requested, first_tid, "", 1, 12},
+        {"a", device_state::issued, first_tid, "0A", 1, 20},
+        {"b", device_state::issued, first_tid, "0B", 1, 21},
+        {"c", device_state::issued, first_tid, "0C", 1, 22},
+        {"a", device_state::renewing, renewal_tid, "", 1, 30},
+        {"b", device_state::renewing, odd_tid, "", 1, 31},
+        {"c", device_state::renewing, renewal_tid, "", 1, 32},
+        {"a", device_state::renewal_pending, renewal_tid, "", 2, 40},
+        {"b", device_state::renewal_pending, odd_tid, "", 3, 41},
+        {"c", device_state::renewal_pending, renewal_tid, "", 2, 42},
+        {"c", device_state::renewed, renewal_tid, "1C", 3, 50, "0C"},
+    };
+    fleet::journal_replay replay;
+    for (std::size_t i = 0; i < journey.size(); ++i)
+        replay.apply(journey[i], static_cast<std::uint32_t>(i));
+    for (const bool sealed : {false, true}) {
+        INFO("sealed " << sealed);
+        if (sealed)
+            replay.seal();
+        REQUIRE(replay.size() == 3);
+        const auto a = replay.at("a");
+        CHECK(a.state == device_state::renewal_pending);
+        CHECK(a.transaction_id == renewal_tid);
+        CHECK(a.attempts == 2);
+        CHECK(a.time_ms == 40);
+        const auto b = replay.at("b");
+        CHECK(b.state == device_state::renewal_pending);
+        CHECK(b.transaction_id == odd_tid);
+        CHECK(b.attempts == 3);
+        const auto c = replay.at("c");
+        CHECK(c.state == device_state::renewed);
+        CHECK(c.transaction_id == renewal_tid);
+        CHECK(c.detail.empty()); // kept for failed devices only
+        CHECK(c.time_ms == 50);
+        CHECK(replay.last_lines() == std::vector<std::uint32_t>{9, 10, 12});
+    }
+    // renewing alone (killed before any answer): the request is resent with its transactionID.
+    fleet::journal_replay only_renewing;
+    only_renewing.apply({"d", device_state::issued, first_tid, "0D", 1, 1}, 0);
+    only_renewing.apply({"d", device_state::renewing, renewal_tid, "", 1, 2}, 1);
+    only_renewing.seal();
+    CHECK(only_renewing.at("d").state == device_state::renewing);
+    CHECK(only_renewing.at("d").transaction_id == renewal_tid);
+}

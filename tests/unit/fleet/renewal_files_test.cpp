@@ -119,11 +119,15 @@ TEST_CASE("renewal: a crash after each step of the swap, then the next run")
             CHECK_FALSE(files.cert_new);
             CHECK_FALSE(files.key_new);
         } else {
-            // Either the old pair is intact, or the swap is visibly under way.
+            // cert.new.pem says: finish the swap. Until cert.pem's removal
+            // (step 5) nothing but previous/ has changed; from then until the
+            // last step there is visibly no pair: no cert.pem.
             CHECK(files.cert_new);
-            CHECK((dev.old_pair_in_place() || next_renewal_step(files, std::nullopt) == renewal_step::finish_swap));
-            if (crash_after <= 4) // before cert.pem's removal: nothing but previous/ has changed
+            CHECK(next_renewal_step(files, std::nullopt) == renewal_step::finish_swap);
+            if (crash_after <= 4)
                 CHECK(dev.old_pair_in_place());
+            else
+                CHECK_FALSE(fs::exists(dev.paths.cert));
         }
         CHECK(dev.no_mismatched_pair());
 

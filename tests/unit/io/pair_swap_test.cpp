@@ -107,5 +107,19 @@ TEST_CASE("finish_swap reports a failed step with the path and leaves a recognis
     dir.write("dev.crt.new", "new cert");
     const auto why = io::finish_swap(p, pair_step::keep_previous);
     CHECK(why.find("cannot rename " + p.key_new()) != std::string::npos);
+    // What the next run finds: the old pair kept, CERT removed, the old key
+    // untouched, and a state next_step names (install CERT.new, which renew
+    // does only when it is for KEY: renew_operation's install checks the pair).
+    const auto files = io::look_at(p);
+    CHECK(files.key);
+    CHECK_FALSE(files.cert);
+    CHECK_FALSE(files.key_new);
+    CHECK(files.cert_new);
+    const auto next = io::next_step(files, p);
+    CHECK(next.step == pair_step::install_cert);
+    CHECK(next.why.empty());
+    CHECK(test::slurp(p.key) == "old key");
+    CHECK(test::slurp(p.key_prev()) == "old key");
+    CHECK(test::slurp(p.cert_prev()) == "old cert");
     CHECK(io::finish_swap(p, pair_step::request) == "nothing to install");
 }

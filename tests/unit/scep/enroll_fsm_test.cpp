@@ -7,10 +7,9 @@
 #include "scep/error.hpp"
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
-#include <botan/pkcs10.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -29,14 +28,13 @@ struct scripted_ca {
     scep::enroll_params params(bool resume = false) const
     {
         const auto now = clock_type::now();
-        Botan::X509_Cert_Options opts("device-7");
-        const auto csr = Botan::X509::create_cert_req(opts, *client_key, "SHA-256", test::rng());
+        const test::request_spec csr{.subject = "CN=device-7"};
         scep::enroll_params p;
-        p.csr = csr.BER_encode();
-        p.subject = csr.subject_dn();
+        p.csr = test::make_request(*client_key, csr);
+        p.subject = test::request_subject(csr);
         p.csr_key = client_key;
         p.signer_key = std::make_shared<const cms::software_key>(client_key);
-        p.signer_cert = scep::make_self_signed(cms::software_key(*client_key), csr.subject_dn(), now, test::rng());
+        p.signer_cert = scep::make_self_signed(cms::software_key(*client_key), p.subject, now, test::rng());
         p.ca_cert = ca.cert;
         p.recipients = {ca.cert};
         p.trusted_signers = {ca.cert};

@@ -11,11 +11,10 @@
 #include "scep/self_signed.hpp"
 #include "scep/transaction_id.hpp"
 #include "der_order.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
-#include <botan/pkcs10.h>
 #include <botan/x509_ca.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
 
@@ -44,9 +43,7 @@ struct ca_fixture {
 
     bytes make_csr() const
     {
-        Botan::X509_Cert_Options opts("device-1");
-        opts.challenge = "secret";
-        return Botan::X509::create_cert_req(opts, *client_key, "SHA-256", test::rng()).BER_encode();
+        return test::make_request(*client_key, {.subject = "CN=device-1", .challenge = "secret"});
     }
 
     scep::sent_request sent() const

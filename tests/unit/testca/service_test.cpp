@@ -14,13 +14,12 @@
 
 #include "csr_version.hpp"
 #include "temp_dir.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
 #include <botan/base64.h>
 #include <botan/certstor.h>
-#include <botan/pkcs10.h>
 #include <botan/x509path.h>
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 #include "catch_result.hpp"
 
@@ -36,23 +35,24 @@ const auto now = std::chrono::system_clock::now();
 struct client {
     std::shared_ptr<Botan::RSA_PrivateKey> key;
     std::shared_ptr<const cms::private_key_ops> ops; // signs and opens, as the engine's
-    Botan::PKCS10_Request csr;
+    Botan::X509_DN subject;
+    bytes csr;                    // DER
     Botan::X509_Certificate cert; // what signs our messages
     std::string tid;
 
     client(int slot, const std::string& challenge, std::string tid_override = {})
         : key(test::cached_key(slot)), ops(std::make_shared<const cms::software_key>(key)),
-          csr(make_csr(*key, challenge)), cert(scep::make_self_signed(*ops, csr.subject_dn(), now, test::rng())),
+          subject(test::request_subject(spec(challenge))), csr(test::make_request(*key, spec(challenge))),
+          cert(scep::make_self_signed(*ops, subject, now, test::rng())),
           tid(tid_override.empty() ? scep::transaction_id_for(*key) : std::move(tid_override))
     {
     }
 
-    static Botan::PKCS10_Request make_csr(const Botan::Private_Key& key, const std::string& challenge)
+    static test::request_spec spec(const std::string& challenge)
     {
-        Botan::X509_Cert_Options opts("device-1/DE/ascep tests/lab");
-        opts.dns = "device-1.example.test";
-        opts.challenge = challenge;
-        return Botan::X509::create_cert_req(opts, key, "SHA-256", test::rng());
+        return {.subject = "CN=device-1,C=DE,O=ascep tests,OU=lab",
+                .challenge = challenge,
+                .dns = {"device-1.example.test"}};
     }
 };
 
@@ -104,7 +104,7 @@ struct fixture {
 
     scep::cert_rep enroll(const client& c, scep::message_type type = scep::message_type::pkcs_req)
     {
-        const auto q = scep::make_request(type, c.csr.BER_encode(), context(c), test::rng()).value();
+        const auto q = scep::make_request(type, c.csr, context(c), test::rng()).value();
         return exchange(q, *c.key, c.cert).value();
     }
 
@@ -112,7 +112,7 @@ struct fixture {
     {
         const auto q = scep::make_request(scep::message_type::cert_poll,
                                           scep::encode_issuer_and_subject(ca_id.cert.raw_subject_dn(),
-                                                                          c.csr.subject_dn().BER_encode()),
+                                                                          c.subject.BER_encode()),
                                           context(c), test::rng())
                            .value();
         return exchange(q, *c.key, c.cert).value();
@@ -167,7 +167,7 @@ struct hierarchy_fixture {
                           const Botan::X509_Certificate& signer)
     {
         const auto q =
-            scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c, recipient), test::rng())
+            scep::make_request(scep::message_type::pkcs_req, c.csr, context(c, recipient), test::rng())
                 .value();
         return exchange(q, c, signer);
     }
@@ -345,7 +345,7 @@ TEST_CASE_METHOD(fixture, "auto-approve: SUCCESS with the CSR's subject and subj
     const auto rep = enroll(c);
     REQUIRE(rep.status == scep::pki_status::success);
     const auto cert = scep::issued_certificate(rep, *c.key).value();
-    CHECK(cert.subject_dn() == c.csr.subject_dn());
+    CHECK(cert.subject_dn() == c.subject);
     CHECK(cert.subject_alt_name().get_attribute("DNS") == std::vector<std::string>{"device-1.example.test"});
     CHECK(cert.constraints() == Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT));
     CHECK(cert.check_signature(*ca_id.cert.load_subject_public_key()));
@@ -360,7 +360,7 @@ TEST_CASE_METHOD(fixture, "a version-2 request (iOS) is issued, with a warning i
 {
     start({.challenge = "pw"});
     const client c(1, "pw");
-    const auto v2 = test::csr_with_version(c.csr.BER_encode(), 2, *c.ops);
+    const auto v2 = test::csr_with_version(c.csr, 2, *c.ops);
     const auto q = scep::make_request(scep::message_type::pkcs_req, v2, context(c), test::rng()).value();
     const auto r = post(q.body);
     INFO(r.log);
@@ -370,12 +370,12 @@ TEST_CASE_METHOD(fixture, "a version-2 request (iOS) is issued, with a warning i
     const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
     const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::software_key(*c.key), c.cert}).value();
     const auto cert = scep::issued_certificate(rep, *c.key).value();
-    CHECK(cert.subject_dn() == c.csr.subject_dn());
+    CHECK(cert.subject_dn() == c.subject);
     CHECK(cert.subject_alt_name().get_attribute("DNS") == std::vector<std::string>{"device-1.example.test"});
 
     // Its signature still counts: a version-2 request signed by another key is refused.
     const client other(2, "pw");
-    const auto forged = test::csr_with_version(c.csr.BER_encode(), 2, *other.ops);
+    const auto forged = test::csr_with_version(c.csr, 2, *other.ops);
     const auto bad = post(scep::make_request(scep::message_type::pkcs_req, forged, context(other), test::rng()).value().body);
     CHECK(bad.log.find("FAILURE badMessageCheck") != std::string::npos);
 }
@@ -384,7 +384,7 @@ TEST_CASE_METHOD(fixture, "GET PKIOperation, with '+' arriving as a space")
 {
     start();
     const client c(1, "");
-    const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c), test::rng()).value();
+    const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr, context(c), test::rng()).value();
     auto b64 = Botan::base64_encode(q.body.data(), q.body.size());
     std::string spaced;
     for (char ch : b64)
@@ -477,7 +477,7 @@ TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, u
 
     SECTION("bad signature: FAILURE badMessageCheck")
     {
-        auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), context(c), test::rng()).value();
+        auto q = scep::make_request(scep::message_type::pkcs_req, c.csr, context(c), test::rng()).value();
         q.body.back() ^= 0x01;
         const auto r = post(q.body);
         REQUIRE(r.status == 200);
@@ -488,7 +488,7 @@ TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, u
     SECTION("unknown messageType: FAILURE badRequest")
     {
         const auto q =
-            scep::make_request(static_cast<scep::message_type>(99), c.csr.BER_encode(), context(c), test::rng()).value();
+            scep::make_request(static_cast<scep::message_type>(99), c.csr, context(c), test::rng()).value();
         const auto rep = exchange(q, *c.key, c.cert).value();
         CHECK(rep.status == scep::pki_status::failure);
         CHECK(rep.header.fail_info == scep::fail_info::bad_request);
@@ -497,7 +497,7 @@ TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, u
     {
         auto ctx = context(c);
         ctx.recipients = {test::self_signed("Other", 4).cert};
-        const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr.BER_encode(), ctx, test::rng()).value();
+        const auto q = scep::make_request(scep::message_type::pkcs_req, c.csr, ctx, test::rng()).value();
         const auto rep = exchange(q, *c.key, c.cert).value();
         CHECK(rep.status == scep::pki_status::failure);
         CHECK(rep.header.fail_info == scep::fail_info::bad_message_check);
@@ -518,7 +518,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
 
     // Renewal: a new key, signed with the old certificate and key.
     const client renewed(2, "");
-    const auto q = scep::make_request(scep::message_type::renewal_req, renewed.csr.BER_encode(),
+    const auto q = scep::make_request(scep::message_type::renewal_req, renewed.csr,
                                       context(renewed, c.ops.get(), &first), test::rng())
                        .value();
     const auto rep = exchange(q, *c.key, first).value();
@@ -528,7 +528,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
 
     // A renewal signed by a stranger's self-signed certificate is refused.
     const client stranger(3, "");
-    const auto bad = scep::make_request(scep::message_type::renewal_req, stranger.csr.BER_encode(), context(stranger),
+    const auto bad = scep::make_request(scep::message_type::renewal_req, stranger.csr, context(stranger),
                                         test::rng())
                          .value();
     const auto bad_rep = exchange(bad, *stranger.key, stranger.cert).value();
@@ -553,7 +553,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
     CHECK(crl.is_revoked(first));
 
     const client third(3, "");
-    const auto rq = scep::make_request(scep::message_type::renewal_req, third.csr.BER_encode(),
+    const auto rq = scep::make_request(scep::message_type::renewal_req, third.csr,
                                        context(third, c.ops.get(), &first), test::rng())
                         .value();
     const auto refused = exchange(rq, *c.key, first).value();
@@ -562,7 +562,7 @@ TEST_CASE_METHOD(fixture, "RenewalReq signed by an issued certificate; GetCert; 
     CHECK(refused.header.fail_info_text == std::optional<std::string>("renewal signer is revoked"));
 
     // The same as a PKCSReq (a CA without Renewal in its caps gets that).
-    const auto pq = scep::make_request(scep::message_type::pkcs_req, third.csr.BER_encode(),
+    const auto pq = scep::make_request(scep::message_type::pkcs_req, third.csr,
                                        context(third, c.ops.get(), &first), test::rng())
                         .value();
     const auto refused_pkcs = exchange(pq, *c.key, first).value();
@@ -580,7 +580,7 @@ TEST_CASE_METHOD(fixture, "a PKCSReq signed by an issued certificate needs no ch
 
     // A new key without a challenge, signed by the certificate: issued.
     const client renewed(2, "");
-    const auto q = scep::make_request(scep::message_type::pkcs_req, renewed.csr.BER_encode(),
+    const auto q = scep::make_request(scep::message_type::pkcs_req, renewed.csr,
                                       context(renewed, c.ops.get(), &first), test::rng())
                        .value();
     const auto rep = exchange(q, *c.key, first).value();
@@ -593,7 +593,7 @@ TEST_CASE_METHOD(fixture, "a PKCSReq signed by an issued certificate needs no ch
     const auto other_ca = test::self_signed("Other CA", 4);
     const client stranger(3, "secret");
     const auto foreign = test::issue(other_ca, *stranger.key, "device-1");
-    const auto fq = scep::make_request(scep::message_type::pkcs_req, stranger.csr.BER_encode(),
+    const auto fq = scep::make_request(scep::message_type::pkcs_req, stranger.csr,
                                        context(stranger, nullptr, &foreign), test::rng())
                         .value();
     const auto refused = exchange(fq, *stranger.key, foreign).value();

@@ -2,9 +2,9 @@
 #include "testca/state_store.hpp"
 
 #include "temp_dir.hpp"
+#include "test_csr.hpp"
 #include "test_pki.hpp"
 
-#include <botan/x509self.h>
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -92,14 +92,14 @@ TEST_CASE("issued certificates, identities and the CRL survive a new store objec
     test::temp_dir dir;
     const auto ca = test_ca();
     const auto device_key = test::cached_key(1);
-    Botan::X509_Cert_Options opts("device-1");
-    const auto csr = Botan::X509::create_cert_req(opts, *device_key, "SHA-256", test::rng());
+    const test::request_spec spec{.subject = "CN=device-1"};
+    const auto csr = test::make_request(*device_key, spec);
     Botan::BigInt serial;
     {
         testca::state_store store(dir.path());
         store.save_identity("ca", ca);
         serial = store.allocate_serial();
-        store.save_issued(testca::issue_certificate(ca, scep::read_csr(csr.BER_encode()).value(), serial, std::chrono::hours(24 * 30), now, test::rng()));
+        store.save_issued(testca::issue_certificate(ca, scep::read_csr(csr).value(), serial, std::chrono::hours(24 * 30), now, test::rng()));
     }
     testca::state_store store(dir.path());
     const auto loaded = store.load_identity("ca");
@@ -112,7 +112,7 @@ TEST_CASE("issued certificates, identities and the CRL survive a new store objec
 
     const auto cert = store.find_issued(serial);
     REQUIRE(cert);
-    CHECK(cert->subject_dn() == csr.subject_dn());
+    CHECK(cert->subject_dn() == test::request_subject(spec));
     CHECK(cert->check_signature(*ca.cert.load_subject_public_key()));
     CHECK(cert->constraints() == Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::KEY_ENCIPHERMENT));
     CHECK(store.issued().size() == 1);

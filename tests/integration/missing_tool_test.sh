@@ -1,0 +1,81 @@
+#!/bin/sh
+# The interop suites never vanish quietly (issue 23): with a program they
+# drive missing, tools/check stops at `meson setup` and names it; with
+# -Dinterop=disabled the configuration goes through and its summary says
+# which suites are skipped.
+#   usage: missing_tool_test.sh SOURCE_ROOT
+# Each case configures a fresh build directory in a temporary directory
+# (nothing is compiled) with PATH stripped of one program, or python3's
+# cryptography module hidden.
+set -u
+src=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# $work/bin: every program on PATH but the ones named.
+strip_path() {
+    rm -rf "$work/bin"
+    mkdir "$work/bin"
+    hidden=" $* "
+    old_ifs=$IFS
+    IFS=:
+    for d in $PATH; do
+        [ -d "$d" ] || continue
+        for f in "$d"/*; do
+            n=${f##*/}
+            case $hidden in *" $n "*) continue ;; esac
+            [ -e "$work/bin/$n" ] || ln -s "$f" "$work/bin/$n"
+        done
+    done
+    IFS=$old_ifs
+}
+
+# 1. openssl missing: tools/check fails before building, naming it. (ninja
+#    is hidden too, so that a tools/check which went on could not start a
+#    whole build here: meson setup itself would fail on it, without naming
+#    openssl.)
+strip_path openssl ninja
+out=$(PATH="$work/bin" "$src/tools/check" "$work/b1" -Dstatic_deps=false 2>&1)
+code=$?
+[ "$code" -ne 0 ] || fail "tools/check passed without openssl"
+echo "$out" | grep -q "Program 'openssl' not found" || fail "tools/check did not name openssl: $out"
+[ ! -f "$work/b1/build.ninja" ] || fail "a build directory was configured without openssl"
+
+# 2. python3's cryptography missing (hidden from the python3 meson finds):
+#    fails naming the module (ninja hidden for the same reason).
+strip_path ninja
+mkdir -p "$work/hide"
+cat >"$work/hide/sitecustomize.py" <<'PY'
+import sys
+class _Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name == "cryptography" or name.startswith("cryptography."):
+            raise ImportError("hidden by missing_tool_test.sh")
+        return None
+sys.meta_path.insert(0, _Hide())
+PY
+out=$(PATH="$work/bin" PYTHONPATH="$work/hide" "$src/tools/check" "$work/b2" -Dstatic_deps=false 2>&1)
+code=$?
+[ "$code" -ne 0 ] || fail "tools/check passed without python3-cryptography"
+echo "$out" | grep -q "missing modules: cryptography" || fail "tools/check did not name cryptography: $out"
+
+# 3. -Dinterop=disabled: configures without openssl, and the summary says
+#    which suites are skipped.
+strip_path openssl
+out=$(PATH="$work/bin" meson setup "$work/b3" "$src" -Dstatic_deps=false -Dinterop=disabled 2>&1)
+code=$?
+[ "$code" -eq 0 ] || fail "meson setup -Dinterop=disabled failed without openssl: $out"
+echo "$out" | grep -q "SKIPPED (-Dinterop=disabled)" || fail "the summary does not say the suites are skipped: $out"
+echo "$out" | grep -q "proxy-tls" || fail "the summary does not name proxy-tls: $out"
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "ok: missing programs are named; -Dinterop=disabled is said"
