@@ -220,10 +220,12 @@ std::string rfc4514(std::span<const std::uint8_t> name_der)
             fail("Name: an empty RelativeDistinguishedName");
         if (!out.empty())
             out += ',';
-        for (std::size_t i = 0; i < atvs.size(); ++i) {
-            if (i != 0)
+        // The values of a multi-valued RDN last to first too, as openssl
+        // prints them (RFC 4514 gives their order no meaning).
+        for (auto atv = atvs.rbegin(); atv != atvs.rend(); ++atv) {
+            if (atv != atvs.rbegin())
                 out += '+';
-            out += attribute_text(atvs[i]);
+            out += attribute_text(*atv);
         }
     }
     return out;

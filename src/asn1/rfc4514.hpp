@@ -15,7 +15,8 @@ namespace ascep::asn1 {
 
 /// The Name (DER of the whole SEQUENCE) as RFC 4514 §2 writes it:
 ///   - RDNs last to first, separated by ','; the values of a multi-valued
-///     RDN joined by '+' in their encoded order;
+///     RDN joined by '+', also last to first (their DER order reversed, as
+///     openssl prints them; RFC 4514 gives it no meaning);
 ///   - types by their short names (CN, O, OU, C, L, ST, street, DC, UID,
 ///     emailAddress, serialNumber, ...), other types as dotted OIDs;
 ///   - string values (UTF8String, PrintableString, IA5String, BMPString,

@@ -6,6 +6,7 @@
 #include "cli/files.hpp"
 #include "cli/key_source.hpp"
 #include "cli/token_certificate.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "scep/csr.hpp"
@@ -21,9 +22,9 @@ struct request_material {
     request_file csr;
 };
 
-file_result<request_material> load_request_material(const options& opts)
+file_result<request_material> load_request_material(const options& opts, const keys::passphrase* pass)
 {
-    auto key = open_key(opts, opts.key);
+    auto key = open_key(opts, opts.key, pass);
     if (!key)
         return key.error();
     auto csr = load_request(opts.csr);
@@ -70,7 +71,10 @@ int report_result(session& s, const ascep::enroll_result& r, const key_handle& k
 int run_enroll(session& s)
 {
     const auto& opts = s.opts;
-    auto material = load_request_material(opts);
+    const auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return s.out.finish(pass.error());
+    auto material = load_request_material(opts, pass->get());
     if (!material)
         return s.out.finish(material.error());
 
@@ -80,7 +84,7 @@ int run_enroll(session& s)
     req.signing_key = material->key;
     req.csr = material->csr.der;
     if (!opts.old_key.empty()) {
-        auto old_key = open_key(opts, opts.old_key);
+        auto old_key = open_key(opts, opts.old_key, pass->get());
         if (!old_key)
             return s.out.finish(old_key.error());
         auto old_cert = load_certificate(opts.old_cert);

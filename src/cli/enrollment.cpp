@@ -4,6 +4,13 @@
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <variant>
+
 namespace ascep::cli {
 namespace {
 
@@ -91,6 +98,38 @@ ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan)
 {
     progress_printer printer(s.out, request_name(plan));
     return s.run(ascep::async_enroll(s.client, plan, s.rng, &printer));
+}
+
+namespace {
+
+boost::asio::awaitable<void> tick_every(const std::function<void()>& tick, std::chrono::milliseconds every)
+{
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(every);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        tick();
+    }
+}
+
+boost::asio::awaitable<ascep::enroll_result> enroll_ticking(session& s, const ascep::enroll_plan& plan,
+                                                            ascep::enroll_observer& observer,
+                                                            const std::function<void()>& tick,
+                                                            std::chrono::milliseconds every)
+{
+    using namespace boost::asio::experimental::awaitable_operators;
+    // The ticker never ends by itself: the enrollment's end cancels it.
+    auto done = co_await (ascep::async_enroll(s.client, plan, s.rng, &observer) || tick_every(tick, every));
+    co_return std::get<0>(std::move(done));
+}
+
+} // namespace
+
+ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan, const std::function<void()>& tick,
+                                    std::chrono::milliseconds every)
+{
+    progress_printer printer(s.out, request_name(plan));
+    return s.run(enroll_ticking(s, plan, printer, tick, every));
 }
 
 std::optional<int> finish_unless_issued(session& s, const ascep::enroll_result& r)

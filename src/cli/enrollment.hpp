@@ -8,6 +8,8 @@
 #include "ascep/enroll.hpp"
 #include "cli/failure.hpp"
 
+#include <chrono>
+#include <functional>
 #include <optional>
 
 namespace ascep::cli {
@@ -32,6 +34,10 @@ const char* request_name(const ascep::enroll_plan& plan);
 /// Runs the plan on the session, printing sscep's lines as it goes
 /// ("sending certificate request (PKCSReq)", "pkistatus: PENDING", ...).
 ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan);
+/// The same, calling `tick` every `every` while it runs (renew
+/// --metrics-file rewrites its file while the CA keeps it PENDING).
+ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan, const std::function<void()>& tick,
+                                    std::chrono::milliseconds every);
 
 /// For any result but `issued`: prints it, ends the run (s.out.finish) and
 /// returns the exit code (2, 3, 70-74, or the error's). For `issued`: prints

@@ -1,14 +1,12 @@
 #include "cli/files.hpp"
 
-#include "asn1/oids.hpp"
 #include "io/durable_file.hpp"
+#include "keys/key_file.hpp"
 #include "scep/ca_certs.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/data_src.h>
 #include <botan/pem.h>
-#include <botan/pkcs8.h>
-#include <botan/rsa.h>
 #include <botan/x509_key.h>
 
 #include <algorithm>
@@ -37,31 +35,13 @@ file_result<bytes> read_file(const std::string& path)
     return data;
 }
 
-file_result<std::shared_ptr<Botan::Private_Key>> load_private_key(const std::string& path)
+file_result<std::shared_ptr<Botan::Private_Key>> load_private_key(const std::string& path,
+                                                                  const keys::passphrase* pass)
 {
-    auto data = read_file(path);
-    if (!data)
-        return data.error();
-    try {
-        if (is_pem(*data, "RSA PRIVATE KEY")) {
-            // PKCS#1, what `openssl genrsa -traditional` and older OpenSSL write.
-            Botan::DataSource_Memory src(*data);
-            std::string label;
-            const auto der = Botan::PEM_Code::decode(src, label);
-            const Botan::AlgorithmIdentifier alg(asn1::oids::rsa_encryption,
-                                                 Botan::AlgorithmIdentifier::USE_NULL_PARAM);
-            return std::shared_ptr<Botan::Private_Key>(std::make_shared<Botan::RSA_PrivateKey>(alg, der));
-        }
-        if (is_pem(*data, "ENCRYPTED PRIVATE KEY"))
-            return file_failure(path + ": encrypted private keys are not supported; decrypt it with openssl pkey");
-        Botan::DataSource_Memory src(*data);
-        std::shared_ptr<Botan::Private_Key> key = Botan::PKCS8::load_key(src);
-        if (key->algo_name() != "RSA")
-            return file_failure(path + ": SCEP needs an RSA key, this is " + key->algo_name());
-        return key;
-    } catch (const std::exception& e) {
-        return file_failure(path + ": not a usable private key (" + e.what() + ")");
-    }
+    auto key = keys::read_private_key(path, pass);
+    if (!key)
+        return file_failure(key.error().message);
+    return *key;
 }
 
 file_result<Botan::X509_Certificate> load_certificate(const std::string& path)

@@ -6,6 +6,7 @@
 
 #include "cli/failure.hpp"
 #include "scep/csr.hpp"
+#include "keys/passphrase.hpp"
 
 #include <botan/pk_keys.h>
 #include <botan/x509_crl.h>
@@ -27,8 +28,11 @@ inline constexpr std::size_t max_file_size = 16 * 1024 * 1024;
 
 file_result<bytes> read_file(const std::string& path);
 
-/// An RSA private key: PKCS#8 (PEM or DER, unencrypted) or PKCS#1 PEM.
-file_result<std::shared_ptr<Botan::Private_Key>> load_private_key(const std::string& path);
+/// An RSA private key: PKCS#8 (PEM or DER), encrypted PKCS#8 (with `pass`,
+/// from --key-pass; may be null) or PKCS#1 (keys/key_file.hpp). Errors
+/// (exit 93) name the file; a wrong passphrase is one of them.
+file_result<std::shared_ptr<Botan::Private_Key>> load_private_key(const std::string& path,
+                                                                  const keys::passphrase* pass);
 /// One certificate, PEM or DER.
 file_result<Botan::X509_Certificate> load_certificate(const std::string& path);
 /// Every certificate in a file: one DER certificate, or any number of PEM blocks.

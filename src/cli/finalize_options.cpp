@@ -122,6 +122,12 @@ result<void> finalize(options& o)
         if (o.reuse_key && !o.renew_within)
             return usage_error(op + ": --reuse-key needs --renew-within (it says which key a renewal uses)");
         break;
+    case operation::fleet_status:
+        if (o.out.empty())
+            return missing("output directory of the fleet (--out DIR)");
+        if (!o.renew_within)
+            o.renew_within = std::chrono::seconds(30 * 86400);
+        break;
     }
 
     if (!o.challenge_file.empty() && !o.challenge.empty())

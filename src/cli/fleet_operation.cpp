@@ -1,6 +1,7 @@
 // fleet: the command line's face of fleet::run_fleet (src/fleet).
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/local_operations.hpp"
 #include "cli/session.hpp"
 #include "fleet/runner.hpp"
@@ -20,6 +21,10 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
     if (!challenge)
         return challenge.error();
     s.challenge = std::move(*challenge);
+    auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return pass.error();
+    s.key_pass = std::move(*pass);
     s.shard = opts.shard.value_or(fleet::shard_spec{});
     if (!opts.ca_cert.empty()) {
         auto certs = load_ca_certificates(opts.ca_cert);
@@ -58,6 +63,11 @@ file_result<fleet::fleet_settings> settings_of(const options& opts, reporter& ou
     s.retry_failed = opts.retry_failed;
     s.renew_within = opts.renew_within;
     s.reuse_key = opts.reuse_key;
+    s.metrics_file = opts.metrics_file;
+    if (!opts.metrics_listen.empty()) {
+        std::string why;
+        s.metrics_listen = fleet::parse_listen_address(opts.metrics_listen, why); // checked by the option's setter
+    }
     s.jsonl = opts.jsonl;
     s.report_file = opts.report_file;
     s.progress = opts.progress == "none"    ? fleet::progress_style::none

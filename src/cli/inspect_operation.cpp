@@ -7,6 +7,7 @@
 #include "cli/inspector.hpp"
 
 #include "asn1/oids.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/local_operations.hpp"
 #include "cms/content_info.hpp"
 #include "scep/message_data.hpp"
@@ -26,7 +27,10 @@ file_result<inspect_keys> load_keys(const options& opts)
         keys.ca_certs = std::move(*certs);
     }
     if (!opts.key.empty()) {
-        auto key = open_key(opts, opts.key);
+        const auto pass = resolve_key_pass(opts);
+        if (!pass)
+            return pass.error();
+        auto key = open_key(opts, opts.key, pass->get());
         if (!key)
             return key.error();
         keys.key = std::move(*key);

@@ -20,7 +20,7 @@ keys::token_settings token_settings_of(const options& opts)
     return s;
 }
 
-file_result<key_handle> open_key(const options& opts, const std::string& spec)
+file_result<key_handle> open_key(const options& opts, const std::string& spec, const keys::passphrase* pass)
 {
     if (is_token_key(spec)) {
         std::string why;
@@ -29,7 +29,7 @@ file_result<key_handle> open_key(const options& opts, const std::string& spec)
             return file_failure(why);
         return key_handle(std::move(key));
     }
-    auto key = load_private_key(spec);
+    auto key = load_private_key(spec, pass);
     if (!key)
         return key.error();
     return key_handle(std::make_shared<const cms::software_key>(std::move(*key)));

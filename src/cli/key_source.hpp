@@ -7,6 +7,7 @@
 #include "cli/failure.hpp"
 #include "cli/options.hpp"
 #include "cms/private_key_ops.hpp"
+#include "keys/passphrase.hpp"
 #include "keys/pin.hpp"
 
 #include <memory>
@@ -23,9 +24,11 @@ bool is_token_key(const std::string& spec);
 /// --pin-file, ASCEP_PIN, a config file's PIN).
 keys::token_settings token_settings_of(const options& opts);
 
-/// Opens -k / -K. Errors (exit 93): the file cannot be read or is no usable
-/// key; the URI is malformed; the module, token, PIN or key is missing or
-/// refused. No message ever holds the PIN.
-file_result<key_handle> open_key(const options& opts, const std::string& spec);
+/// Opens -k / -K: a file (encrypted under `pass`, --key-pass, which may be
+/// null) or a token key. Errors (exit 93): the file cannot be read or is no
+/// usable key, or the passphrase is wrong; the URI is malformed; the module,
+/// token, PIN or key is missing or refused. No message ever holds the PIN
+/// or the passphrase.
+file_result<key_handle> open_key(const options& opts, const std::string& spec, const keys::passphrase* pass);
 
 } // namespace ascep::cli

@@ -14,4 +14,7 @@ int run_mkrequest(const options& opts, reporter& out);
 /// inspect FILE: decodes a pkiMessage, a GetCACert response or any PKCS#7.
 int run_inspect(const options& opts, reporter& out);
 
+/// fleet status --out DIR: where a fleet stands, from its journal and files.
+int run_fleet_status(const options& opts, reporter& out);
+
 } // namespace ascep::cli

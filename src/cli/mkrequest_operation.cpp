@@ -4,16 +4,17 @@
 #include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/key_source.hpp"
 #include "cli/local_operations.hpp"
 #include "cms/software_key.hpp"
+#include "keys/key_file.hpp"
 #include "keys/pkcs11_key.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/auto_rng.h>
 #include <botan/hex.h>
 #include <botan/pem.h>
-#include <botan/pkcs8.h>
 #include <botan/rsa.h>
 
 namespace ascep::cli {
@@ -116,15 +117,18 @@ int run_mkrequest(const options& opts, reporter& out)
         return make_on_token(opts, out, *fields);
     if (opts.replace_key)
         return out.finish(failure{outcome::general_error, "--replace-key needs a token key (-k pkcs11:...)"});
+    const auto pass = resolve_key_pass(opts);
+    if (!pass)
+        return out.finish(pass.error());
 
     Botan::AutoSeeded_RNG rng;
     out.verbose("generating a " + std::to_string(*opts.key_bits) + "-bit RSA key");
     const Botan::RSA_PrivateKey key(rng, *opts.key_bits);
     const auto csr = scep::make_csr(cms::software_key(key), *fields);
 
-    if (auto w = write_text_atomic(opts.key, Botan::PKCS8::PEM_encode(key), 0600); !w)
-        return out.finish(w.error());
-    out.info("private key written as " + opts.key);
+    if (auto why = keys::write_private_key(opts.key, key, pass->get(), rng); !why.empty())
+        return out.finish(file_failure(why));
+    out.info(std::string(*pass ? "encrypted " : "") + "private key written as " + opts.key);
     if (auto w = write_csr(opts.csr, csr); !w)
         return out.finish(w.error());
     out.info("certificate request written as " + opts.csr);

@@ -15,6 +15,8 @@ constexpr detail::operation_name all_operations[] = {
     {operation::inspect, "inspect", "decode a SCEP message, CA response or PKCS#7 file"},
     {operation::fleet, "fleet", "enroll (or, with --renew-within, renew) every device of a manifest, concurrently and resumably"},
     {operation::renew, "renew", "renew -l with a new key when it expires within --within; swap the pair safely"},
+    {operation::fleet_status, "fleet status",
+     "where a fleet stands (--out DIR): counts, expiry histogram, due, pending and failed devices; contacts nothing"},
 };
 
 } // namespace

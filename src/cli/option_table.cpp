@@ -3,7 +3,9 @@
 #include "cli/option_table.hpp"
 
 #include "cli/config_file.hpp"
+#include "fleet/listen_address.hpp"
 #include "io/duration.hpp"
+#include "keys/passphrase.hpp"
 #include "scep/csr.hpp"
 
 #include <arpa/inet.h>
@@ -238,9 +240,10 @@ const option_spec table[] = {
      [](options& o, std::string_view v) { return set_digest(o.fingerprint, v); }, ASCEP_OPTIONAL(fingerprint)},
     {'C', 'C', "chain-out", "FILE", bit(operation::getnextca), "write the next CA chain to FILE",
      ASCEP_STRING(chain_out)},
-    {'w', 'w', "out", "FILE", bit(operation::getnextca) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op,
+    {'w', 'w', "out", "FILE",
+     bit(operation::getnextca) | bit(operation::getcert) | bit(operation::getcrl) | fleet_op | status_op,
      "write the result (getnextca: signer certificate; getcert: certificate; getcrl: CRL) to FILE; fleet: the "
-     "output directory",
+     "output directory (fleet status: the one to read)",
      ASCEP_STRING(out)},
 
     // enroll, getcert, getcrl, inspect
@@ -249,6 +252,16 @@ const option_spec table[] = {
      "private key file, or a token key as a PKCS#11 URI 'pkcs11:token=T;object=L' (renew: the key of -l, replaced "
      "with the new one; mkrequest: the key to make, default PREFIX.key)",
      ASCEP_STRING(key)},
+    {id_key_pass, 0, "key-pass", "file:PATH|env:VAR|fd:N", key_file_ops,
+     "passphrase of encrypted key files read, and of the keys written (PKCS#8, AES-256); not pass:",
+     [](options& o, std::string_view v) -> reason {
+         std::string why;
+         if (!keys::parse_passphrase_source(v, why))
+             return why;
+         o.key_pass = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(key_pass)},
     {'r', 'r', "csr", "FILE", bit(operation::enroll) | bit(operation::mkrequest),
      "certificate request (PKCS#10) file (mkrequest: written, default PREFIX.csr)", ASCEP_STRING(csr)},
     {'K', 'K', "old-key", "FILE|URI", bit(operation::enroll),
@@ -338,7 +351,7 @@ const option_spec table[] = {
      },
      ASCEP_OPTIONAL(key_bits)},
     // fleet
-    {id_manifest, 0, "manifest", "FILE", fleet_op, "the devices: CSV with columns id,subject,dns,ip,email,challenge,key",
+    {id_manifest, 0, "manifest", "FILE", fleet_op | status_op, "the devices: CSV with columns id,subject,dns,ip,email,challenge,key",
      ASCEP_STRING(manifest)},
     {id_shard, 0, "shard", "K/N", fleet_op,
      "enroll only the devices in shard K of N (SHA-256 of the id, mod N); each shard has its own --out",
@@ -422,10 +435,32 @@ const option_spec table[] = {
      ASCEP_STRING_SET(progress)},
 
     // renew
-    {id_within, 0, "within", "DURATION", renew_op,
-     "renew when the certificate expires within DURATION (30d, 12h, 90m; a bare number is days)",
+    {id_within, 0, "within", "DURATION", renew_op | status_op,
+     "renew when the certificate expires within DURATION (30d, 12h, 90m; a bare number is days); fleet status: "
+     "list the devices due within DURATION (default 30d)",
      set_renewal_window,
      ASCEP_OPTIONAL(renew_within)},
+
+    // metrics
+    {id_metrics_file, 0, "metrics-file", "PATH", fleet_op | renew_op | status_op,
+     "write Prometheus metrics to PATH (atomically; node_exporter's textfile collector), every 10 s and at the end",
+     [](options& o, std::string_view v) -> reason {
+         if (v.empty() || v.back() == '/')
+             return quoted(v) + " is not a file name";
+         o.metrics_file = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(metrics_file)},
+    {id_metrics_listen, 0, "metrics-listen", "ADDRESS:PORT", fleet_op,
+     "serve Prometheus metrics over HTTP at ADDRESS:PORT/metrics during the run (e.g. 127.0.0.1:9780)",
+     [](options& o, std::string_view v) -> reason {
+         std::string why;
+         if (!fleet::parse_listen_address(v, why))
+             return why;
+         o.metrics_listen = std::string(v);
+         return std::nullopt;
+     },
+     ASCEP_STRING_SET(metrics_listen)},
 
     {id_prefix, 0, "prefix", "PREFIX", bit(operation::mkrequest), "write PREFIX.key and PREFIX.csr (default local)",
      ASCEP_STRING(prefix)},

@@ -25,10 +25,14 @@ constexpr op_mask network_ops = bit(operation::getcaps) | bit(operation::getca) 
                                 | bit(operation::enroll) | bit(operation::getcert) | bit(operation::getcrl)
                                 | bit(operation::fleet) | bit(operation::renew);
 constexpr op_mask fleet_op = bit(operation::fleet);
+constexpr op_mask status_op = bit(operation::fleet_status);
 constexpr op_mask renew_op = bit(operation::renew);
 /// enroll and renew: one enrollment, its polling and its algorithms.
 constexpr op_mask enroll_ops = bit(operation::enroll) | renew_op;
-constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect);
+/// Every operation that reads or writes a private key file.
+constexpr op_mask key_file_ops = enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
+                            | bit(operation::mkrequest) | bit(operation::inspect) | fleet_op;
+constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect) | status_op;
 /// The operations that use a private key (-k, -K): token options apply to them.
 constexpr op_mask key_ops = enroll_ops | bit(operation::getcert) | bit(operation::getcrl) | bit(operation::mkrequest)
                             | bit(operation::inspect);
@@ -65,6 +69,9 @@ enum long_only_id : int {
     id_shard,
     id_challenge_file,
     id_within,
+    id_metrics_file,
+    id_metrics_listen,
+    id_key_pass,
     id_pkcs11_module,
     id_pin_file,
     id_store_cert,

@@ -25,7 +25,8 @@
 
 namespace ascep::cli {
 
-enum class operation { getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet, renew };
+/// fleet_status is `ascep fleet status` (two words on the command line).
+enum class operation { getcaps, getca, getnextca, enroll, getcert, getcrl, mkrequest, inspect, fleet, renew, fleet_status };
 
 /// The name on the command line ("getca").
 std::string_view name_of(operation op) noexcept;
@@ -124,6 +125,10 @@ struct options {
 
     // --- enroll, getcert, getcrl, inspect ---
     std::string key;        ///< -k --key
+    /// --key-pass file:PATH|env:VAR|fd:N: where the passphrase of the key
+    /// files read and written is (checked when parsed; read by
+    /// resolve_key_pass, key_pass.hpp). Never the passphrase itself.
+    std::string key_pass;
     std::string csr;        ///< -r --csr
     std::string old_key;    ///< -K --old-key (renewal; with -O)
     std::string old_cert;   ///< -O --old-cert (renewal; with -K)
@@ -178,11 +183,16 @@ struct options {
 
     // --- renew (also -k, -l, --bits) and fleet ---
     /// renew --within / fleet --renew-within DURATION: renew a certificate
-    /// that expires within it (30d, 12h, 90m).
+    /// that expires within it (30d, 12h, 90m). fleet status --within: the
+    /// due window shown (default 30d).
     std::optional<std::chrono::seconds> renew_within;
     /// --reuse-key: renew with the current key (renew: -k; fleet: each
     /// device's key.pem) instead of a new one.
     bool reuse_key = false;
+
+    // --- metrics (fleet, renew, fleet status) ---
+    std::string metrics_file;   ///< --metrics-file PATH: Prometheus text, atomically rewritten
+    std::string metrics_listen; ///< --metrics-listen ADDRESS:PORT (fleet): checked by the setter
 
     // --- inspect ---
     std::string input_file; ///< the positional FILE

@@ -54,7 +54,13 @@ result<options> parse_arguments(std::span<const char* const> argv)
     options o;
     o.op = *op;
     bool only_positionals = false;
-    for (std::size_t i = 2; i < argv.size(); ++i) {
+    std::size_t first = 2;
+    // `ascep fleet status`: the one operation of two words.
+    if (o.op == operation::fleet && argv.size() > 2 && argv[2] != nullptr && std::string_view(argv[2]) == "status") {
+        o.op = operation::fleet_status;
+        first = 3;
+    }
+    for (std::size_t i = first; i < argv.size(); ++i) {
         const std::string_view arg = argv[i] == nullptr ? std::string_view() : std::string_view(argv[i]);
         auto next_value = [&](std::string_view spelled) -> result<std::string_view> {
             if (i + 1 >= argv.size() || argv[i + 1] == nullptr)

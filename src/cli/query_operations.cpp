@@ -2,6 +2,7 @@
 #include "asn1/rfc4514.hpp"
 #include "cli/files.hpp"
 #include "cli/key_source.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
@@ -26,7 +27,10 @@ struct query_setup {
 
 file_result<query_setup> prepare(session& s)
 {
-    auto key = open_key(s.opts, s.opts.key);
+    const auto pass = resolve_key_pass(s.opts);
+    if (!pass)
+        return pass.error();
+    auto key = open_key(s.opts, s.opts.key, pass->get());
     if (!key)
         return key.error();
     auto local = load_certificate(s.opts.local_cert);

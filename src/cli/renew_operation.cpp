@@ -7,15 +7,21 @@
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
+#include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/renewal_support.hpp"
 #include "cli/session.hpp"
 #include "cli/token_renewal.hpp"
 #include "cms/software_key.hpp"
+#include "fleet/metrics.hpp"
+#include "io/duration.hpp"
 #include "io/durable_file.hpp"
+#include "io/file_attributes.hpp"
 #include "io/pair_swap.hpp"
+#include "keys/key_file.hpp"
+#include "scep/csr.hpp"
 
-#include <botan/pkcs8.h>
+#include <botan/hex.h>
 #include <botan/rsa.h>
 
 #include <algorithm>
@@ -29,9 +35,10 @@ struct key_pair {
 };
 
 /// A key and a certificate that must be for it.
-file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file)
+file_result<key_pair> load_pair(const std::string& key_file, const std::string& cert_file,
+                                const keys::passphrase* pass)
 {
-    auto key = load_private_key(key_file);
+    auto key = load_private_key(key_file, pass);
     if (!key)
         return key.error();
     auto cert = load_certificate(cert_file);
@@ -45,10 +52,51 @@ file_result<key_pair> load_pair(const std::string& key_file, const std::string& 
 /// renew's run: the paths, and what the --json object and the last lines say.
 class renewal {
 public:
-    explicit renewal(session& s) : s_(s), paths_{s.opts.key, s.opts.local_cert} {}
+    explicit renewal(session& s)
+        : s_(s), paths_{io::follow_symlinks(s.opts.key, link_error_), io::follow_symlinks(s.opts.local_cert, link_error_)}
+    {
+    }
+
+    /// --metrics-file: the run's figures (source="run",
+    /// certificate="-l"), once more now that it has ended with `code`.
+    void write_final_metrics(int code)
+    {
+        if (!metrics_)
+            return;
+        const auto now = unix_now();
+        // Done: renewed, or not due (a timer that contacts nothing is a
+        // renewal system that works).
+        if (code == 0)
+            metrics_->set_last_success(now);
+        fleet::metrics::expiry_summary e;
+        e.at = now;
+        if (auto cert = load_certificate(paths_.cert)) {
+            const auto t = std::chrono::duration_cast<std::chrono::seconds>(
+                               cert->not_after().to_std_timepoint().time_since_epoch())
+                               .count();
+            e.certificates = 1;
+            e.soonest = t;
+            e.within_7d = t < now + 7 * 86400;
+            e.within_30d = t < now + 30 * 86400;
+            e.within_90d = t < now + 90 * 86400;
+        }
+        metrics_->set_expiry(e);
+        metrics_->set_run(started_, false);
+        write_metrics(now);
+    }
 
     int run()
     {
+        if (!s_.opts.metrics_file.empty()) {
+            metrics_.emplace(fleet::metrics::labels{{"source", "run"}, {"certificate", paths_.cert}});
+            started_ = unix_now();
+            std::vector<std::uint8_t> previous;
+            if (io::read_file(s_.opts.metrics_file, previous, 1 << 20).empty())
+                metrics_->set_last_success(
+                    fleet::last_success_in(std::string_view(reinterpret_cast<const char*>(previous.data()), previous.size())));
+            metrics_->set_run(started_, true);
+            write_metrics(started_);
+        }
         // Read before anything is written, due or not: a challenge file that
         // is missing or wrong is a configuration error to hear of now, not
         // on the day the certificate falls due (with KEY.new already made).
@@ -58,6 +106,18 @@ public:
         challenge_ = std::move(*challenge);
         if (is_token_key(s_.opts.key))
             return run_token_renewal(s_, challenge_);
+        // The passphrase too: a wrong one must stop the run before KEY.new.
+        auto pass = resolve_key_pass(s_.opts);
+        if (!pass)
+            return s_.out.finish(pass.error());
+        key_pass_ = std::move(*pass);
+        // A symlinked -k or -l is renewed where it points: the link stays.
+        if (!link_error_.empty())
+            return s_.out.finish(file_failure(link_error_));
+        if (paths_.key != s_.opts.key)
+            s_.out.verbose(s_.opts.key + " is a symlink to " + paths_.key + ": renewing that file");
+        if (paths_.cert != s_.opts.local_cert)
+            s_.out.verbose(s_.opts.local_cert + " is a symlink to " + paths_.cert + ": renewing that file");
         const auto decision = io::next_step(io::look_at(paths_), paths_);
         switch (decision.step) {
         case io::pair_step::broken:
@@ -81,7 +141,7 @@ private:
     int start()
     {
         const auto& opts = s_.opts;
-        auto pair = load_pair(paths_.key, paths_.cert);
+        auto pair = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!pair)
             return s_.out.finish(pair.error());
         std::string expiry;
@@ -100,8 +160,8 @@ private:
             const Botan::RSA_PrivateKey key(s_.rng, bits);
             // Durable before the request goes out: a re-run sends it again
             // with this key (the same transactionID), never with another.
-            if (auto w = write_text_atomic(paths_.key_new(), Botan::PKCS8::PEM_encode(key), 0600); !w)
-                return s_.out.finish(w.error());
+            if (auto why = keys::write_private_key(paths_.key_new(), key, key_pass_.get(), s_.rng); !why.empty())
+                return s_.out.finish(file_failure(why));
         }
         io::crash_point("key-written");
         return request(false);
@@ -111,10 +171,10 @@ private:
     int request(bool earlier_run)
     {
         const auto& opts = s_.opts;
-        auto old = load_pair(paths_.key, paths_.cert);
+        auto old = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!old)
             return s_.out.finish(old.error());
-        auto key = load_private_key(paths_.key_new());
+        auto key = load_private_key(paths_.key_new(), key_pass_.get());
         if (!key)
             return s_.out.finish(key.error());
         auto& j = s_.out.json();
@@ -141,7 +201,18 @@ private:
         if (!plan)
             return s_.out.finish(plan.error());
 
-        const auto result = run_enrollment(s_, *plan);
+        const auto sent_at = std::chrono::steady_clock::now();
+        const auto result = metrics_ ? run_enrollment(s_, *plan, [this] { write_metrics(unix_now()); },
+                                                      std::chrono::seconds(10))
+                                     : run_enrollment(s_, *plan);
+        if (metrics_) {
+            const char* status = result.status == ascep::enroll_status::issued    ? "issued"
+                                 : result.status == ascep::enroll_status::pending  ? "pending"
+                                 : result.status == ascep::enroll_status::rejected ? "failure"
+                                                                                   : "error";
+            metrics_->request(req.resume ? "CertPoll" : request_name(*plan), status,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count());
+        }
         if (result.status == ascep::enroll_status::rejected) {
             // Refused: the old pair was never touched; the next run starts
             // afresh instead of resending what the CA refused.
@@ -162,7 +233,7 @@ private:
     {
         // What the new certificate must be for: KEY.new until it is installed.
         const auto& key_file = step == io::pair_step::install_cert ? paths_.key : paths_.key_new();
-        auto fresh = load_pair(key_file, paths_.cert_new());
+        auto fresh = load_pair(key_file, paths_.cert_new(), key_pass_.get());
         if (!fresh)
             return s_.out.finish(fresh.error());
         std::optional<Botan::X509_Certificate> previous;
@@ -186,16 +257,35 @@ private:
         return s_.out.finish(0);
     }
 
+    static std::int64_t unix_now()
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+
+    void write_metrics(std::int64_t now)
+    {
+        if (auto why = fleet::write_metrics_file(s_.opts.metrics_file, metrics_->render(now)); !why.empty())
+            s_.out.warn("cannot write the metrics file: " + why);
+    }
+
     session& s_;
+    std::string link_error_; ///< a symlink loop or an unreadable link in -k or -l
     io::pair_paths paths_;
+    std::optional<fleet::metrics> metrics_;
+    std::int64_t started_ = 0;
     std::string challenge_; ///< for the new request; usually empty (the old pair vouches)
+    /// --key-pass: reads -k and KEY.new, and encrypts KEY.new.
+    key_passphrase key_pass_;
 };
 
 } // namespace
 
 int run_renew(session& s)
 {
-    return renewal(s).run();
+    renewal r(s);
+    const int code = r.run();
+    r.write_final_metrics(code);
+    return code;
 }
 
 } // namespace ascep::cli

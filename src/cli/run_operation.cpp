@@ -28,6 +28,8 @@ int run_operation(const options& opts)
         return run_mkrequest(opts, out);
     case operation::inspect:
         return run_inspect(opts, out);
+    case operation::fleet_status:
+        return run_fleet_status(opts, out);
     default:
         break;
     }

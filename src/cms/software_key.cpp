@@ -1,8 +1,3 @@
-// emsa.h and eme.h (the padding interfaces) are public and exported in
-// Botan 2, but marked "internal in the future" (Botan 3 hides them): without
-// this every build prints that. It silences Botan's deprecation notes in
-// this file only.
-#define BOTAN_NO_DEPRECATED_WARNINGS
 #include "cms/software_key.hpp"
 
 #include "cms/guard.hpp"

@@ -132,13 +132,31 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
         fail_device(d, prior ? prior->transaction_id : "", disk.error, st);
         co_return;
     }
+    if (prior != nullptr && (prior->state == device_state::pending || prior->state == device_state::renewal_pending))
+        st.pending_since = prior->pending_since != 0 ? prior->pending_since : prior->time_ms / 1000;
+    // The expiry metrics: the journal's notAfter (seed_metrics) gives way to
+    // the certificate on disk.
+    const bool seeded = prior != nullptr && prior->not_after != 0 &&
+                        (prior->state == device_state::issued || prior->state == device_state::renewed);
+    if (disk.issued) {
+        st.held_not_after = not_after_seconds(disk.replaced ? *disk.replaced : *disk.issued);
+        certificate_changed(seeded ? prior->not_after : 0, st.held_not_after);
+    } else if (seeded) {
+        certificate_changed(prior->not_after, 0);
+    }
     if (disk.replaced && disk.issued) {
         renewed(d, prior ? prior->transaction_id : "", Botan::hex_encode(disk.replaced->serial_number()),
                 *disk.issued, st);
         co_return;
     }
     const auto& issued_before = disk.issued;
-    if (issued_before && settings_.renew_within) {
+    // A renewal under way (key.new.pem, a renewing or renewal_pending
+    // record) is continued by every run, --renew-within or not.
+    const bool renewal_under_way =
+        issued_before && next_renewal_step(disk.files, prior ? std::optional(prior->state) : std::nullopt) !=
+                             renewal_step::none &&
+        !(prior != nullptr && prior->state == device_state::failed);
+    if (issued_before && (settings_.renew_within || renewal_under_way)) {
         // A named local, not a co_await inside &&: STYLE.md §8 (g++ 12 and conditional co_await).
         const bool renewing = co_await maybe_renew(d, st, prior, disk, slot);
         if (renewing)
@@ -148,8 +166,16 @@ asio::awaitable<void> fleet_run::start_device(device d, device_slot& slot)
         ++counts.issued;
         ++counts.already;
         const auto serial = Botan::hex_encode(issued_before->serial_number());
-        if (prior == nullptr || (prior->state != device_state::issued && prior->state != device_state::renewed))
-            record({d.id, device_state::issued, prior ? prior->transaction_id : "", serial, 0, unix_ms()});
+        const bool known = prior != nullptr &&
+                           (prior->state == device_state::issued || prior->state == device_state::renewed);
+        // A journal of an older version has no notAfter: one line per device,
+        // once, so that fleet status need not read cert.pem again.
+        if (!known || prior->not_after == 0) {
+            journal_record r{d.id, known ? prior->state : device_state::issued, prior ? prior->transaction_id : "",
+                             serial, 0, unix_ms()};
+            r.not_after = not_after_seconds(*issued_before);
+            record(std::move(r));
+        }
         finish_device(d, "skipped", prior ? prior->transaction_id : "", serial, 0, 0, st.started);
         co_return;
     }
@@ -199,7 +225,8 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
     std::optional<cached_key> cached;
     if (polling)
         cached = key_cache_.take(d.id);
-    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge, reuse_csr,
+    auto make_material = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge,
+                          pass = settings_.key_pass.get(), reuse_csr,
                           polling, pending_before = resume, stop = &stop_flag_, cached = std::move(cached)] {
         if (stop->load())
             return device_material{};
@@ -216,7 +243,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             m.csr = cached->csr;
             return m;
         }
-        auto m = prepare_material(d, paths, bits, challenge, reuse_csr);
+        auto m = prepare_material(d, paths, bits, challenge, reuse_csr, pass);
         // A full disk stops the next key on this pool from being made at
         // once, before the loop hears of it: no key is made for nothing.
         if (io::is_local_fault(m.write_error))
@@ -296,7 +323,10 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         if (!st.first_sent)
             st.first_sent = clock::now();
 
+        const auto operation = resume ? "CertPoll" : plan->renewal() ? "RenewalReq" : "PKCSReq";
+        const auto sent_at = clock::now();
         const auto r = co_await ascep::async_enroll(*client_, *plan, rng_);
+        count_request(operation, r, sent_at);
         st.messages += r.messages_sent;
         st.request_messages += r.messages_sent;
         plan.reset();
@@ -335,7 +365,10 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             const auto serial = Botan::hex_encode(r.certificate->serial_number());
             ++counts.issued;
             ++counts.issued_now;
-            record({d.id, device_state::issued, tid, serial, st.messages, unix_ms()});
+            journal_record issued{d.id, device_state::issued, tid, serial, st.messages, unix_ms()};
+            issued.not_after = not_after_seconds(*r.certificate);
+            certificate_changed(st.held_not_after, issued.not_after);
+            record(std::move(issued));
             finish_device(d, "issued", tid, serial, st.messages, st.retries, st.started);
             co_return;
         }
@@ -345,7 +378,11 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             if (!st.told_pending) {
                 // From now on a re-run polls (CertPoll) instead of asking again.
                 st.told_pending = true;
-                record({d.id, pending_state, tid, {}, 0, unix_ms()});
+                if (st.pending_since == 0)
+                    st.pending_since = unix_ms() / 1000;
+                journal_record p{d.id, pending_state, tid, {}, 0, unix_ms()};
+                p.pending_since = st.pending_since;
+                record(std::move(p));
                 progress_.event({d.id, "pending", tid, {}, 0, -1});
             }
             if (stopping_) {
@@ -357,7 +394,9 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                                            settings_.max_poll_count, now);
             if (!wait) {
                 ++counts.pending;
-                record({d.id, pending_state, tid, "still PENDING at the poll limits", st.messages, unix_ms()});
+                journal_record p{d.id, pending_state, tid, "still PENDING at the poll limits", st.messages, unix_ms()};
+                p.pending_since = st.pending_since;
+                record(std::move(p));
                 finish_device(d, "pending", tid, "still PENDING at the poll limits", st.messages, st.retries,
                               st.started);
                 co_return;
@@ -380,6 +419,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
             if (st.failures_left > 0) {
                 --st.failures_left;
                 ++st.retries;
+                metrics_.retry("failure");
                 progress_.event({d.id, "retry", tid, reason, st.messages, -1});
                 if (!co_await backoff(slot, step)) {
                     interrupted(d, tid, st.messages);
@@ -408,6 +448,7 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
                 if (in_time && st.transient_left > 0) {
                     --st.transient_left;
                     ++st.retries;
+                    metrics_.retry("transient");
                     progress_.event({d.id, "retry", tid, r.error->text, st.messages, -1});
                     if (!co_await backoff(slot, st.outage_retries++)) {
                         interrupted(d, tid, st.messages);

@@ -4,13 +4,15 @@
 #include "cms/software_key.hpp"
 
 #include "io/durable_file.hpp"
+#include "keys/key_file.hpp"
 #include "scep/csr.hpp"
 
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
 #include <botan/pem.h>
-#include <botan/pkcs8.h>
 #include <botan/rsa.h>
+
+#include <filesystem>
 
 namespace ascep::fleet {
 namespace {
@@ -33,18 +35,15 @@ std::string read_text(const std::string& path, std::string& why)
 
 } // namespace
 
-std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, std::string& why)
+std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, const keys::passphrase* pass,
+                                                     std::string& why)
 {
-    const auto text = read_text(path, why);
-    if (!why.empty())
-        return nullptr;
-    try {
-        Botan::DataSource_Memory src(text);
-        return std::shared_ptr<Botan::Private_Key>(Botan::PKCS8::load_key(src));
-    } catch (const std::exception& e) {
-        why = path + ": not a usable private key (" + e.what() + ")";
+    auto key = keys::read_private_key(path, pass);
+    if (!key) {
+        why = key.error().message;
         return nullptr;
     }
+    return *key;
 }
 
 namespace {
@@ -95,8 +94,8 @@ device_paths paths_for(const std::string& out_dir, const std::string& id)
     return p;
 }
 
-std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
-                                                  std::error_code* code)
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, const keys::passphrase* pass,
+                                                  std::string& why, std::error_code* code)
 {
     std::shared_ptr<Botan::Private_Key> key;
     try {
@@ -105,8 +104,7 @@ std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsig
         why = std::string("key generation failed: ") + e.what();
         return nullptr;
     }
-    if (auto e = io::write_file_atomic(path, Botan::PKCS8::PEM_encode(*key), 0600, io::directory_sync::now, code);
-        !e.empty()) {
+    if (auto e = keys::write_private_key(path, *key, pass, thread_rng(), io::directory_sync::now, code); !e.empty()) {
         why = e;
         return nullptr;
     }
@@ -163,7 +161,7 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
 }
 
 device_material prepare_material(const device& d, const device_paths& paths, unsigned bits,
-                                 const std::string& default_challenge, bool reuse_csr)
+                                 const std::string& default_challenge, bool reuse_csr, const keys::passphrase* pass)
 {
     device_material m;
     if (auto e = io::make_directory_durable(paths.dir, 0700, &m.write_error); !e.empty()) {
@@ -177,11 +175,11 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
         why = "the key column names a PKCS#11 token key; fleet mode takes key files only (enroll a token key "
               "with ascep enroll -k URI)";
     } else if (!d.key_file.empty()) {
-        m.key = load_private_key(d.key_file, why);
+        m.key = load_private_key(d.key_file, pass, why);
     } else if (io::file_exists(paths.key)) {
-        m.key = load_private_key(paths.key, why);
+        m.key = load_private_key(paths.key, pass, why);
     } else {
-        m.key = make_key_file(paths.key, bits, why, &m.write_error);
+        m.key = make_key_file(paths.key, bits, pass, why, &m.write_error);
         m.generated_key = m.key != nullptr;
     }
     if (!m.key) {
@@ -190,6 +188,23 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
     }
     request_for(m, d, paths.csr, default_challenge, reuse_csr);
     return m;
+}
+
+std::string check_key_pass(const std::string& out_dir, const keys::passphrase* pass)
+{
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(out_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto key = it->path() / "key.pem";
+        if (!it->is_directory(ec) || !std::filesystem::is_regular_file(key, ec))
+            continue;
+        std::vector<std::uint8_t> data;
+        if (!io::read_file(key.string(), data, keys::max_key_file_size).empty() || !keys::is_encrypted_pkcs8(data))
+            return {};
+        if (auto k = keys::decode_private_key(data, key.string(), pass); !k)
+            return k.error().message;
+        return {};
+    }
+    return {};
 }
 
 std::optional<Botan::X509_Certificate> certificate_for_request(const std::string& cert_path,

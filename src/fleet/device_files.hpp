@@ -9,6 +9,7 @@
 
 #include "cms/private_key_ops.hpp"
 #include "fleet/manifest.hpp"
+#include "keys/passphrase.hpp"
 
 #include <botan/pk_keys.h>
 #include <botan/x509cert.h>
@@ -58,25 +59,36 @@ struct device_material {
 };
 
 /// The key: the manifest's key file, else DIR/<id>/key.pem, else a fresh
-/// RSA key of `bits` written to key.pem first. The request: csr.pem when
+/// RSA key of `bits` written to key.pem first. `pass` (--key-pass; may be
+/// null) decrypts the keys read and encrypts the one written. The request: csr.pem when
 /// `reuse_csr` and it is for the key (a request already sent must be polled
 /// with the same one), else a new one from the row, written to csr.pem.
 device_material prepare_material(const device& d, const device_paths& paths, unsigned bits,
-                                 const std::string& default_challenge, bool reuse_csr);
+                                 const std::string& default_challenge, bool reuse_csr, const keys::passphrase* pass);
 
 /// The pieces of prepare_material, for renewal_files.cpp.
-/// A private key (PEM PKCS#8) from `path`; null and `why` when unusable.
-std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, std::string& why);
-/// A fresh RSA key of `bits`, written to `path` (0600, fsync'ed) before it
-/// is returned; null and `why` on failure (`code`: the write's errno).
-std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, std::string& why,
-                                                  std::error_code* code = nullptr);
+/// A private key from `path` (keys::read_private_key: PKCS#8, encrypted
+/// under `pass`, or PKCS#1); null and `why` when unusable.
+std::shared_ptr<Botan::Private_Key> load_private_key(const std::string& path, const keys::passphrase* pass,
+                                                     std::string& why);
+/// A fresh RSA key of `bits`, written to `path` (0600, fsync'ed; encrypted
+/// under `pass` when given) before it is returned; null and `why` on
+/// failure (`code`: the write's errno).
+std::shared_ptr<Botan::Private_Key> make_key_file(const std::string& path, unsigned bits, const keys::passphrase* pass,
+                                                  std::string& why, std::error_code* code = nullptr);
 /// Sets m.csr and m.key_ops for m.key: `csr_path` when `reuse_csr` and it
 /// is a request for that key, else a new request from the row, written to
 /// `csr_path`. On failure sets m.error (m.write_error for a failed write)
 /// and clears m.key.
 void request_for(device_material& m, const device& d, const std::string& csr_path,
                  const std::string& default_challenge, bool reuse_csr);
+
+/// Before a run writes anything: the first DIR/<id>/key.pem found in
+/// `out_dir` (an earlier run's) decides whether `pass` is right. Encrypted
+/// and `pass` null, or `pass` does not decrypt it: why (one line), and the
+/// run must not start (keys written under another passphrase, or none,
+/// would sit beside it). Else an empty string.
+std::string check_key_pass(const std::string& out_dir, const keys::passphrase* pass);
 
 /// The certificate at `cert_path` when it parses and certifies the key of
 /// the request at `csr_path`.

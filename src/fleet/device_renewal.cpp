@@ -26,8 +26,9 @@ asio::awaitable<bool> fleet_run::maybe_renew(device& d, device_progress& st, con
                                              const device_on_disk& disk, device_slot& slot)
 {
     const auto step = next_renewal_step(disk.files, prior ? std::optional(prior->state) : std::nullopt);
-    const auto deadline = std::chrono::system_clock::now() + *settings_.renew_within;
-    const bool due = disk.issued->not_after().to_std_timepoint() <= deadline;
+    // Without --renew-within only a renewal under way is taken on.
+    const bool due = settings_.renew_within &&
+                     disk.issued->not_after().to_std_timepoint() <= std::chrono::system_clock::now() + *settings_.renew_within;
     if (step == renewal_step::none && !due)
         co_return false;
     // finish_swap cannot be left: look_at_device completed it or failed.
@@ -54,10 +55,11 @@ asio::awaitable<device_material> fleet_run::renewal_material(const device& d, co
 {
     // As for enrollment: queued key generations are skipped once a signal came.
     auto make = [&d, &paths, bits = settings_.key_bits, &challenge = settings_.challenge,
+                 pass = settings_.key_pass.get(),
                  reuse_key = settings_.reuse_key, under_way, stop = &stop_flag_] {
         if (stop->load())
             return device_material{};
-        auto m = prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way);
+        auto m = prepare_renewal_material(d, paths, bits, challenge, reuse_key, under_way, pass);
         if (io::is_local_fault(m.write_error)) // as for enrollment: no more keys for a full disk
             stop->store(true);
         return m;
@@ -88,7 +90,10 @@ void fleet_run::renewed(const device& d, const std::string& tid, const std::stri
     ++counts.issued_now;
     ++counts.renewed;
     const auto serial = Botan::hex_encode(cert.serial_number());
-    record({d.id, device_state::renewed, tid, serial, st.messages, unix_ms(), old_serial});
+    journal_record r{d.id, device_state::renewed, tid, serial, st.messages, unix_ms(), old_serial};
+    r.not_after = not_after_seconds(cert);
+    certificate_changed(st.held_not_after, r.not_after);
+    record(std::move(r));
     finish_device(d, "renewed", tid, serial, st.messages, st.retries, st.started, old_serial,
                   asn1::rfc3339(cert.not_after()));
 }

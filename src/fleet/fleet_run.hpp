@@ -7,6 +7,8 @@
 #include "fleet/journal.hpp"
 #include "fleet/key_cache.hpp"
 #include "fleet/manifest.hpp"
+#include "fleet/metrics.hpp"
+#include "fleet/metrics_server.hpp"
 #include "fleet/poll_queue.hpp"
 #include "fleet/progress.hpp"
 #include "fleet/renewal_files.hpp"
@@ -45,6 +47,8 @@ using clock = std::chrono::steady_clock;
 
 std::int64_t unix_ms();
 std::int64_t ms_since(clock::time_point t);
+/// A certificate's notAfter as unix seconds (journal not_after).
+std::int64_t not_after_seconds(const Botan::X509_Certificate& cert);
 
 /// One device being worked on: its cancellation (SIGINT ends its waits) and
 /// whether it is now waiting out a backoff rather than talking. A device
@@ -87,6 +91,25 @@ private:
                  const Botan::X509_Certificate& cert, const device_progress& st);
     void fail_device(const device& d, const std::string& tid, const std::string& why, const device_progress& st);
     asio::awaitable<void> tick();
+    // metrics (runner_metrics.cpp)
+    /// The expiry book from the journal's notAfter records, and the last success.
+    void seed_metrics();
+    /// The gauges from the run's state now.
+    void update_metrics();
+    /// Every settings_.metrics_every: update_metrics, and the file written
+    /// on the disk pool (a write still running skips a turn).
+    asio::awaitable<void> metrics_loop();
+    /// Starts --metrics-listen; a setup_failure when it cannot listen.
+    std::optional<setup_failure> start_metrics_server();
+    /// The run's end: the endpoint waits for one more scrape when it has
+    /// been scraped at all, then closes.
+    void finish_metrics_server();
+    /// The final metrics file, written on the caller's thread.
+    void write_final_metrics();
+    /// One exchange with the CA for the request-count and duration metrics.
+    void count_request(std::string_view operation, const ascep::enroll_result& r, clock::time_point started);
+    /// The certificate a device holds changes from `held` (0: none) to `now_held`.
+    void certificate_changed(std::int64_t held, std::int64_t now_held);
     asio::awaitable<bool> backoff(device_slot& slot, unsigned step);
     void on_signal(const boost::system::error_code& ec, int signo);
     void stop_waiting(bool everyone);
@@ -138,6 +161,14 @@ private:
     int signals_seen_ = 0;
     std::error_code local_fault_; // the first local fault; set: the run stops
     std::string local_fault_detail_;
+
+    metrics metrics_;
+    expiry_book expiry_;
+    std::optional<std::int64_t> last_success_;
+    std::int64_t run_started_ = 0; // unix seconds
+    asio::steady_timer metrics_timer_;
+    std::unique_ptr<metrics_server> metrics_server_;
+    bool metrics_writing_ = false; // a file write is on the disk pool
 
     std::mutex journal_mutex_; // guards the three below: the loop and the journal strand share them
     std::vector<journal_record> unsynced_;

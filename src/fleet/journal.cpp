@@ -148,6 +148,10 @@ std::string format_journal_line(const journal_record& r)
     o.emplace("time_ms", r.time_ms);
     if (!r.old_serial.empty()) // absent otherwise: enrollment lines stay as they were
         o.emplace("old_serial", clean_utf8(r.old_serial));
+    if (r.not_after != 0)
+        o.emplace("not_after", r.not_after);
+    if (r.pending_since != 0)
+        o.emplace("pending_since", r.pending_since);
     std::string line = json::serialize(o);
     line += '\n';
     return line;
@@ -177,7 +181,8 @@ std::optional<journal_record> parse_journal_line(std::string_view line, std::str
     if (!get_string(*o, "id", r.id, error, true) || !get_string(*o, "state", state, error, true) ||
         !get_string(*o, "transaction_id", r.transaction_id, error, false) ||
         !get_string(*o, "detail", r.detail, error, false) || !get_integer(*o, "attempts", r.attempts, error) ||
-        !get_integer(*o, "time_ms", r.time_ms, error) || !get_string(*o, "old_serial", r.old_serial, error, false))
+        !get_integer(*o, "time_ms", r.time_ms, error) || !get_string(*o, "old_serial", r.old_serial, error, false) ||
+        !get_integer(*o, "not_after", r.not_after, error) || !get_integer(*o, "pending_since", r.pending_since, error))
         return std::nullopt;
     if (r.id.empty()) {
         error = "empty \"id\"";
@@ -303,6 +308,21 @@ std::optional<journal> journal::open(const std::string& dir, std::string& error)
     if (!detail::sync_directory(dir, error))
         return std::nullopt;
     return j;
+}
+
+bool journal::read_only(const std::string& dir, journal_replay& out, std::uint64_t& lines, std::string& error)
+{
+    const std::string path = dir + "/journal.jsonl";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = errno == ENOENT ? "no fleet journal in " + dir + " (" + path + " does not exist)"
+                                : errno_text("cannot open", path);
+        return false;
+    }
+    std::uint64_t complete = 0;
+    const bool ok = replay_file(fd, path, out, complete, lines, error);
+    ::close(fd);
+    return ok;
 }
 
 bool journal::replay_file(int fd, const std::string& path, journal_replay& out, std::uint64_t& complete,

@@ -50,6 +50,13 @@ public:
     /// ascep fleet run is using DIR (pid N)". nullopt + `error` on failure.
     static std::optional<journal> open(const std::string& dir, std::string& error);
 
+    /// Reads DIR/journal.jsonl without taking DIR/.lock and without writing
+    /// anything (`fleet status`, while a run may be appending): complete
+    /// lines only, a torn last line is left out. False + `error` when the
+    /// file cannot be read or a complete line does not decode; `lines` gets
+    /// the number of lines read.
+    static bool read_only(const std::string& dir, journal_replay& out, std::uint64_t& lines, std::string& error);
+
     /// A run compacts its journal at the start when it holds more than this
     /// many times as many records as devices (issue 15).
     static constexpr std::uint64_t compaction_ratio = 2;

@@ -26,6 +26,14 @@ struct journal_record {
     unsigned attempts = 0;      ///< messages sent so far for this device
     std::int64_t time_ms = 0;   ///< unix time in milliseconds
     std::string old_serial{};   ///< `renewed`: the serial of the certificate replaced; else empty
+    /// `issued`, `renewed`: the certificate's notAfter, unix seconds, so that
+    /// `fleet status` and the metrics need not parse a million cert.pem
+    /// files; 0: not known (journals of versions before issue 22).
+    std::int64_t not_after = 0;
+    /// `pending`, `renewal_pending`: since when the device has been PENDING
+    /// (unix seconds), kept across the re-runs that poll it; 0: not known
+    /// (the record's own time is the best guess then).
+    std::int64_t pending_since = 0;
     friend bool operator==(const journal_record&, const journal_record&) = default;
 };
 

@@ -42,6 +42,21 @@ std::string unpack_tid(const std::array<std::uint8_t, 16>& tid)
     return out;
 }
 
+bool has_not_after(device_state s)
+{
+    return s == device_state::issued || s == device_state::renewed;
+}
+
+bool has_pending_since(device_state s)
+{
+    return s == device_state::pending || s == device_state::renewal_pending;
+}
+
+std::uint32_t clamp_seconds(std::int64_t t)
+{
+    return static_cast<std::uint32_t>(std::clamp<std::int64_t>(t, 0, 0xFFFFFFFF));
+}
+
 std::size_t hash_of(std::string_view id)
 {
     return std::hash<std::string_view>{}(id);
@@ -106,6 +121,9 @@ void journal_replay::apply(const journal_record& r, std::uint32_t line)
     e->attempts = r.attempts;
     e->time_ms = r.time_ms;
     e->state = static_cast<std::uint8_t>(r.state);
+    e->seconds = has_not_after(r.state)       ? clamp_seconds(r.not_after)
+                 : has_pending_since(r.state) ? clamp_seconds(r.pending_since)
+                                              : 0;
     const bool keep_detail = keeps_detail(r.state) && !r.detail.empty();
     if (r.transaction_id.empty())
         e->form = tid_form::empty;
@@ -154,7 +172,26 @@ journal_record journal_replay::rebuild(const entry& e) const
     }
     r.attempts = e.attempts;
     r.time_ms = e.time_ms;
+    if (has_not_after(r.state))
+        r.not_after = e.seconds;
+    else if (has_pending_since(r.state))
+        r.pending_since = e.seconds;
     return r;
+}
+
+replayed_device journal_replay::view(const entry& e) const
+{
+    replayed_device d;
+    d.id = id_of(e);
+    d.state = static_cast<device_state>(e.state);
+    d.time_ms = e.time_ms;
+    if (has_not_after(d.state))
+        d.not_after = e.seconds;
+    else if (has_pending_since(d.state))
+        d.pending_since = e.seconds;
+    if (e.spill != none)
+        d.detail = spilled_[e.spill].detail;
+    return d;
 }
 
 std::optional<journal_record> journal_replay::find(std::string_view id) const

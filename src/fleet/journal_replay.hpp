@@ -19,6 +19,16 @@
 
 namespace ascep::fleet {
 
+/// A device's last record as replay keeps it, without copies (for_each).
+struct replayed_device {
+    std::string_view id;
+    device_state state = device_state::requested;
+    std::int64_t time_ms = 0;
+    std::int64_t not_after = 0;     ///< issued, renewed; 0: unknown
+    std::int64_t pending_since = 0; ///< pending, renewal_pending; 0: unknown
+    std::string_view detail;        ///< failed only
+};
+
 class journal_replay {
 public:
     /// Whether replay keeps `detail` for a record in state `s` (failed only).
@@ -34,12 +44,22 @@ public:
     /// The device's last record as replayed (detail empty unless
     /// keeps_detail(state)), or nullopt.
     std::optional<journal_record> find(std::string_view id) const;
+    bool contains(std::string_view id) const { return lookup(id) != nullptr; }
     /// As find(); throws std::out_of_range for an unknown id.
     journal_record at(std::string_view id) const;
     std::size_t size() const { return entries_.size(); }
     bool empty() const { return entries_.empty(); }
     /// Every device's record, by id (tests, the fuzzer, compaction's check).
     std::vector<journal_record> records() const;
+    /// Calls `f(const replayed_device&)` for every device, in no stated
+    /// order; the views live until `f` returns. For `fleet status` over a
+    /// million devices: nothing is copied.
+    template <class F>
+    void for_each(F&& f) const
+    {
+        for (const auto& e : entries_)
+            f(view(e));
+    }
     /// The 0-based line numbers of the devices' last records, ascending.
     std::vector<std::uint32_t> last_lines() const;
     /// Renumbers the last lines after the journal was rewritten to hold only
@@ -58,10 +78,16 @@ private:
         std::uint32_t spill = none; ///< index in spilled_ when a string did not pack
         std::int64_t time_ms = 0;
         std::array<std::uint8_t, 16> tid{};
+        /// not_after (issued, renewed) or pending_since (pending states), unix
+        /// seconds up to 2106 (a later notAfter, RFC 5280's 99991231235959Z,
+        /// is kept as the largest value); 0: unknown. One field, so that an
+        /// entry stays 48 bytes.
+        std::uint32_t seconds = 0;
         std::uint16_t id_size = 0; ///< ids are shorter than a journal line (64 KiB)
         std::uint8_t state = 0;
         tid_form form = tid_form::empty;
     };
+    static_assert(sizeof(entry) <= 48, "a replayed device costs 48 bytes plus its id (issue 15)");
     struct spilled_strings {
         std::string transaction_id; ///< when not 32 upper-case hex digits
         std::string detail;         ///< when keeps_detail(state)
@@ -69,6 +95,7 @@ private:
 
     std::string_view id_of(const entry& e) const { return std::string_view(ids_).substr(e.id_at, e.id_size); }
     journal_record rebuild(const entry& e) const;
+    replayed_device view(const entry& e) const;
     const entry* lookup(std::string_view id) const;
     void grow_index();
 

@@ -37,6 +37,12 @@ struct device_progress {
     unsigned outage_retries = 0;
     unsigned failures_left = 0;  ///< --retry-failures budget left
     bool told_pending = false;   ///< the journal and --jsonl have heard "pending"
+    /// Since when the CA has kept this request PENDING (unix seconds),
+    /// across runs (journal pending_since); 0: not PENDING yet.
+    std::int64_t pending_since = 0;
+    /// notAfter of the certificate the device holds now (unix seconds; 0:
+    /// none): what the run's expiry metrics forget when a renewal replaces it.
+    std::int64_t held_not_after = 0;
 };
 
 struct parked_device {

@@ -1,9 +1,10 @@
 #include "fleet/renewal_files.hpp"
 
 #include "io/durable_file.hpp"
+#include "keys/key_file.hpp"
 
 #include <botan/data_src.h>
-#include <botan/pkcs8.h>
+#include <botan/auto_rng.h>
 
 namespace ascep::fleet {
 namespace {
@@ -54,11 +55,12 @@ std::optional<Botan::X509_Certificate> read_certificate(const std::string& path)
 }
 
 device_material prepare_renewal_material(const device& d, const device_paths& paths, unsigned bits,
-                                         const std::string& default_challenge, bool reuse_key, bool under_way)
+                                         const std::string& default_challenge, bool reuse_key, bool under_way,
+                                         const keys::passphrase* pass)
 {
     device_material m;
     std::string why;
-    m.old_key = load_private_key(current_key_path(d, paths), why);
+    m.old_key = load_private_key(current_key_path(d, paths), pass, why);
     if (!m.old_key) {
         m.error = why;
         return m;
@@ -70,21 +72,24 @@ device_material prepare_renewal_material(const device& d, const device_paths& pa
         return m;
     }
     if (io::file_exists(paths.key_new)) {
-        m.key = load_private_key(paths.key_new, why);
+        m.key = load_private_key(paths.key_new, pass, why);
     } else if (under_way) {
         m.error = paths.key_new + " is missing, but its renewal request was sent; a new key would not be "
                                   "what the CA issues for";
         return m;
     } else if (reuse_key) {
         // The same key under the new name: the swap below is the same for both.
-        if (auto e = io::write_file_atomic(paths.key_new, Botan::PKCS8::PEM_encode(*m.old_key), 0600,
-                                           io::directory_sync::now, &m.write_error);
+        // Written again rather than copied, so that it is encrypted under
+        // --key-pass like every key of this run (salt and IV fresh).
+        Botan::AutoSeeded_RNG rng;
+        if (auto e = keys::write_private_key(paths.key_new, *m.old_key, pass, rng, io::directory_sync::now,
+                                             &m.write_error);
             !e.empty())
             why = e;
         else
             m.key = m.old_key;
     } else {
-        m.key = make_key_file(paths.key_new, bits, why, &m.write_error);
+        m.key = make_key_file(paths.key_new, bits, pass, why, &m.write_error);
         m.generated_key = m.key != nullptr;
     }
     if (!m.key) {

@@ -61,8 +61,11 @@ std::string current_key_path(const device& d, const device_paths& paths);
 /// `bits` (or, with `reuse_key`, the current key) written to key.new.pem
 /// first; csr.new.pem when it is for that key, else a new one. `under_way`:
 /// key.new.pem must exist (its request was sent): it is never replaced.
+/// `pass` (--key-pass; may be null) decrypts the keys read and encrypts
+/// key.new.pem.
 device_material prepare_renewal_material(const device& d, const device_paths& paths, unsigned bits,
-                                         const std::string& default_challenge, bool reuse_key, bool under_way);
+                                         const std::string& default_challenge, bool reuse_key, bool under_way,
+                                         const keys::passphrase* pass);
 
 /// Writes chain.new.pem and cert.new.pem, then finish_swap. Returns why it
 /// failed, or an empty string.

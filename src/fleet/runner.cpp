@@ -2,7 +2,9 @@
 
 #include "asn1/rfc4514.hpp"
 #include "engine/client_impl.hpp"
+#include "fleet/device_files.hpp"
 #include "fleet/fleet_run.hpp"
+#include "fleet/run_files.hpp"
 #include "io/durable_file.hpp"
 #include "scep/ca_roles.hpp"
 
@@ -76,7 +78,8 @@ fleet_run::fleet_run(const fleet_settings& s)
     : settings_(s),
       crypto_(crypto_threads_for(s)),
       disk_(2), journal_strand_(asio::make_strand(disk_)), wake_(ioc_), ticker_(ioc_), grace_(ioc_),
-      signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}()), window_(window_for(s))
+      signals_(ioc_), progress_(s, 0), jitter_(std::random_device{}()), window_(window_for(s)),
+      metrics_({{"source", "run"}, {"dir", s.out_dir}}), metrics_timer_(ioc_)
 {
 }
 
@@ -88,6 +91,8 @@ fleet_run::~fleet_run()
 
 std::optional<setup_failure> fleet_run::check_inputs()
 {
+    run_started_ = unix_ms() / 1000;
+    last_success_ = read_last_success(settings_.out_dir);
     auto check = check_manifest(settings_.manifest, settings_.shard);
     if (!check.problems.empty()) {
         std::string first;
@@ -109,13 +114,22 @@ std::optional<setup_failure> fleet_run::check_inputs()
         progress_.message("shard " + to_string(settings_.shard) + ": " + std::to_string(check.shard_devices) + " of the " +
                           std::to_string(check.devices) + " devices");
 
+    // A wrong --key-pass (or none for encrypted keys) stops the run before
+    // the journal or any key is written.
+    if (auto bad = check_key_pass(settings_.out_dir, settings_.key_pass.get()); !bad.empty())
+        return setup_failure{setup_failure::kind::file, {}, bad + "; nothing was sent or written"};
     std::string why;
     journal_ = journal::open(settings_.out_dir, why);
     if (!journal_)
         return setup_failure{setup_failure::kind::file, {}, why};
+    // Under the journal's lock: two shards given one DIR one after the other
+    // would mix their journals (and compact each other's devices away).
+    if (auto refused = claim_shard(settings_.out_dir, settings_.shard); !refused.empty())
+        return setup_failure{setup_failure::kind::file, {}, refused};
     // This run's devices: a shard's journal holds only its own.
     if (auto bad = compact_journal(check.shard_devices))
         return bad;
+    seed_metrics();
 
     auto c = ascep::make_client(ioc_.get_executor(), settings_.client, why);
     if (!c)
@@ -146,7 +160,10 @@ std::optional<setup_failure> fleet_run::compact_journal(std::uint64_t devices)
 asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
 {
     // GetCACaps and GetCACert once for the whole run.
+    const auto caps_started = clock::now();
     auto [caps, caps_error] = co_await ascep::async_get_capabilities(*client_);
+    metrics_.request("GetCACaps", caps_error ? "error" : "ok",
+                     std::chrono::duration<double>(clock::now() - caps_started).count());
     if (caps_error)
         co_return setup_failure{setup_failure::kind::network, caps_error->code, "GetCACaps failed: " + caps_error->text};
     caps_ = std::move(caps);
@@ -154,7 +171,10 @@ asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
     if (!settings_.ca_certificates.empty()) {
         ca_certs_ = settings_.ca_certificates;
     } else {
+        const auto ca_started = clock::now();
         auto [certs, ca_error] = co_await ascep::async_get_ca_certificates(*client_, settings_.ca_identifier);
+        metrics_.request("GetCACert", ca_error ? "error" : "ok",
+                         std::chrono::duration<double>(clock::now() - ca_started).count());
         if (ca_error)
             co_return setup_failure{setup_failure::kind::network, ca_error->code, "GetCACert failed: " + ca_error->text};
         ca_certs_ = std::move(certs);
@@ -367,6 +387,11 @@ void fleet_run::maybe_finish()
     grace_.cancel();
     signals_.cancel();
     wake_.cancel();
+    metrics_timer_.cancel();
+    // What run() will decide, for the endpoint's final figures.
+    if (!stopping_ && !local_fault_ && progress_.counts.failed == 0)
+        last_success_ = unix_ms() / 1000;
+    finish_metrics_server();
 }
 
 fleet_outcome fleet_run::run()
@@ -374,6 +399,7 @@ fleet_outcome fleet_run::run()
     fleet_outcome out;
     if (auto bad = check_inputs()) {
         out.failure = std::move(bad);
+        write_final_metrics();
         return out;
     }
 
@@ -384,8 +410,12 @@ fleet_outcome fleet_run::run()
         setup_problem = std::move(r);
     });
     ioc_.run();
+    if (!setup_problem)
+        setup_problem = start_metrics_server();
     if (setup_problem) {
         out.failure = std::move(setup_problem);
+        finished_ = true;
+        write_final_metrics();
         return out;
     }
 
@@ -398,6 +428,8 @@ fleet_outcome fleet_run::run()
     signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
     asio::co_spawn(ioc_, dispatch(), asio::detached);
     asio::co_spawn(ioc_, tick(), asio::detached);
+    if (!settings_.metrics_file.empty())
+        asio::co_spawn(ioc_, metrics_loop(), asio::detached);
     ioc_.run();
     client_->internals().http.close_idle();
 
@@ -436,6 +468,18 @@ fleet_outcome fleet_run::run()
             progress_.message("cannot write the report: " + error);
     }
     out.exit_code = local_fault_ ? local_fault_exit_code : stopping_ ? 130 : c.failed != 0 ? 2 : c.pending != 0 ? 3 : 0;
+    // Every device issued or still PENDING at the CA: what "the renewal run
+    // is running" alerts watch (docs/operations.md).
+    if (out.exit_code == 0 || out.exit_code == 3) {
+        const auto now = unix_ms() / 1000;
+        if (auto error = write_last_success(settings_.out_dir, now); !error.empty())
+            progress_.message("cannot record the run's success: " + error);
+        else
+            last_success_ = now;
+    } else {
+        last_success_ = read_last_success(settings_.out_dir);
+    }
+    write_final_metrics();
     return out;
 }
 

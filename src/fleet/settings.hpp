@@ -3,7 +3,9 @@
 #pragma once
 
 #include "ascep/client.hpp"
+#include "fleet/metrics_server.hpp"
 #include "fleet/shard.hpp"
+#include "keys/passphrase.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -48,6 +50,9 @@ struct fleet_settings {
     unsigned key_bits = 2048;
     unsigned crypto_threads = 0; ///< 0: one per core
     std::string challenge;       ///< for rows without one
+    /// --key-pass: decrypts the key files read (key.pem, the manifest's
+    /// `key`), encrypts every key written (key.pem, key.new.pem); null: none.
+    std::shared_ptr<const keys::passphrase> key_pass;
 
     /// Transient errors (refused, timeout, 5xx) are retried for this long per
     /// device, counted from its first error since it last heard from the CA
@@ -75,6 +80,16 @@ struct fleet_settings {
     /// not those waiting to poll); the manifest is read as slots free up.
     /// 0: 4 x (max_in_flight + crypto threads), at least 64.
     std::size_t max_active = 0;
+
+    /// --metrics-file PATH: Prometheus text, rewritten atomically every
+    /// metrics_every during the run and at its end (metrics.hpp).
+    std::string metrics_file;
+    std::chrono::milliseconds metrics_every{10000};
+    /// --metrics-listen ADDRESS:PORT: the same served at /metrics.
+    std::optional<listen_address> metrics_listen;
+    /// At the end of a run whose endpoint has been scraped, how long to wait
+    /// for one more scrape, so that the final figures are collected.
+    std::chrono::milliseconds metrics_linger{30000};
 
     bool jsonl = false;      ///< one JSON object per device event on `events`
     std::string report_file; ///< --report FILE

@@ -1,6 +1,7 @@
 #include "io/pair_swap.hpp"
 
 #include "io/durable_file.hpp"
+#include "io/file_attributes.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -53,11 +54,22 @@ std::string finish_swap(const pair_paths& p, pair_step from)
     std::string why;
     switch (from) {
     case pair_step::keep_previous:
+        // The new files take the owner, group and mode of the ones they
+        // replace now, while those still exist (CERT goes next); a re-run
+        // that finds this state does it again, to the same effect.
+        if (why = match_owner_and_mode(p.key, p.key_new()); !why.empty())
+            return why;
+        if (why = match_owner_and_mode(p.cert, p.cert_new()); !why.empty())
+            return why;
         // KEY and CERT are still the old pair here (a re-run that finds this
         // state copies them again: the same content).
         if (why = copy_file_durable(p.key, p.key_prev()); !why.empty())
             return why;
+        if (why = match_owner_and_mode(p.key, p.key_prev()); !why.empty())
+            return why;
         if (why = copy_file_durable(p.cert, p.cert_prev()); !why.empty())
+            return why;
+        if (why = match_owner_and_mode(p.cert, p.cert_prev()); !why.empty())
             return why;
         crash_point("previous-kept");
         if (why = remove_durable(p.cert); !why.empty())

@@ -9,7 +9,8 @@
 //   write KEY.new                 (before the request goes out: a re-run
 //                                  resends with the same key, never a new one)
 //   write CERT.new                (the issued certificate, beside its key)
-//   copy KEY, CERT to .prev       (the previous pair, kept)
+//   KEY.new, CERT.new take the owner, group and mode of KEY, CERT
+//   copy KEY, CERT to .prev       (the previous pair, kept, as they were)
 //   remove CERT                   (KEY old, no CERT: incomplete, not wrong)
 //   rename KEY.new to KEY         (KEY new, no CERT)
 //   rename CERT.new to CERT       (the new pair)
@@ -20,6 +21,11 @@
 // io::crash_point (ASCEP_TEST_CRASH_AT) marks each step for the crash
 // tests: key-written, issued, cert-written (in cli/renew_operation.cpp),
 // previous-kept, cert-removed, key-installed (here).
+//
+// Symlinks: the caller passes the paths with their symlinks followed
+// (io::follow_symlinks), so the swap happens beside the files the links
+// point to, the links are never replaced, and a re-run through the same
+// links finds the same .new files.
 #pragma once
 
 #include "io/crash_point.hpp"

@@ -37,6 +37,48 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
         throw std::runtime_error(e);
 }
 
+void write_file_replace(const std::filesystem::path& path, std::string_view content, unsigned mode)
+{
+    const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd < 0)
+        throw_errno("open", tmp);
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const auto n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int saved = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            errno = saved;
+            throw_errno("write", tmp);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int saved = errno;
+        ::unlink(tmp.c_str());
+        errno = saved;
+        throw_errno("write", path);
+    }
+}
+
+void sync_file_system(const std::filesystem::path& dir)
+{
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        throw_errno("open", dir);
+    const int rc = ::syncfs(fd);
+    const int saved = errno;
+    ::close(fd);
+    if (rc != 0) {
+        errno = saved;
+        throw_errno("syncfs", dir);
+    }
+}
+
 std::optional<bytes> read_file(const std::filesystem::path& path)
 {
     if (!io::file_exists(path.string()))

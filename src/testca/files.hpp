@@ -23,6 +23,17 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
                        unsigned mode = 0644);
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, unsigned mode = 0644);
 
+/// Replaces `path` with `content` (temp file, rename) without waiting for the
+/// disk: a reader sees the old file or the new one, and kill -9 loses
+/// nothing (the kernel has the data); a power cut may, until
+/// sync_file_system. For the server's group commit (state_store).
+void write_file_replace(const std::filesystem::path& path, std::string_view content, unsigned mode = 0644);
+
+/// syncfs(2) of the file system that holds `dir`: everything written there
+/// so far, data and renames, is on the disk when it returns. Throws
+/// std::system_error.
+void sync_file_system(const std::filesystem::path& dir);
+
 /// The whole file, or nullopt when it does not exist. Throws on other errors.
 std::optional<bytes> read_file(const std::filesystem::path& path);
 std::optional<std::string> read_text(const std::filesystem::path& path);

@@ -1,5 +1,8 @@
 #include "testca/service.hpp"
 
+#include "testca/forged_reply.hpp"
+#include "testca/service_exchange.hpp"
+
 #include "asn1/ber.hpp"
 #include "asn1/hex_digit.hpp"
 #include "asn1/oids.hpp"
@@ -20,9 +23,9 @@
 namespace ascep::testca {
 namespace {
 
-using bytes = std::vector<std::uint8_t>;
-
-constexpr std::string_view pki_message_type = "application/x-pki-message";
+using detail::short_text;
+using detail::text_reply;
+using detail::to_bytes;
 
 bool iequals(std::string_view a, std::string_view b)
 {
@@ -48,31 +51,6 @@ std::string percent_decode(std::string_view in)
         out.push_back(in[i]);
     }
     return out;
-}
-
-bytes to_bytes(std::string_view text)
-{
-    return bytes(text.begin(), text.end());
-}
-
-http_reply text_reply(unsigned status, std::string text, std::string log)
-{
-    return {status, "text/plain", to_bytes(text + "\n"), std::move(log)};
-}
-
-std::string short_text(const std::string& s)
-{
-    return s.size() > 80 ? s.substr(0, 80) + "..." : s;
-}
-
-/// --strict: who signed a request, for the log, so that a test can tell a
-/// renewal signed by the current certificate from a self-signed request.
-std::string signer_text(const Botan::X509_Certificate& signer, bool issued_here)
-{
-    const char* what = issued_here                                ? "issued here"
-                       : signer.issuer_dn() == signer.subject_dn() ? "self-signed"
-                                                                   : "not issued here";
-    return "signer=" + serial_hex(Botan::BigInt(signer.serial_number())) + " (" + what + ")";
 }
 
 /// "RA-sign,RA-enc,CA,root": the roles of a served chain in the order served,
@@ -137,20 +115,30 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
     return std::nullopt;
 }
 
-/// One PKIOperation on its way through the service.
-struct service::exchange {
-    scep::checked_request request;
-    clock::time_point now;
-    std::string what; // "PKCSReq tid=..."
-};
-
 service::service(service_options opts, state_store& store, ca_material ca, Botan::RandomNumberGenerator& rng)
-    : opts_(std::move(opts)), store_(store), ca_(std::move(ca)), rng_(rng)
+    : opts_(std::move(opts)), store_(store), ca_(std::move(ca)), rng_(rng), faults_(opts_.faults, opts_.fault_seed)
 {
+    for (const auto k : {fault_kind::bad_signature, fault_kind::wrong_key, fault_kind::wrong_recipient})
+        if (faults_.lists(k) && !stranger_)
+            stranger_ = make_stranger(rng_);
 }
 
 http_reply service::handle(std::string_view method, std::string_view target, std::span<const std::uint8_t> body,
                            clock::time_point now)
+{
+    auto r = handle_operation(method, target, body, now);
+    if (r.result.empty()) {
+        // "GetCACert 200 CA" -> operation "GetCACert", result "200 CA".
+        const auto space = r.log.find(' ');
+        if (r.operation.empty())
+            r.operation = r.log.substr(0, space);
+        r.result = space == std::string::npos ? r.log : r.log.substr(space + 1);
+    }
+    return r;
+}
+
+http_reply service::handle_operation(std::string_view method, std::string_view target,
+                                     std::span<const std::uint8_t> body, clock::time_point now)
 {
     const auto q = target.find('?');
     const auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
@@ -202,9 +190,25 @@ http_reply service::get_ca_cert()
 {
     if (!ca_.serves_chain())
         return {200, "application/x-x509-ca-cert", ca_.ca.cert.BER_encode(), "GetCACert 200 CA"};
-    const auto chain = arrange_chain(ca_.levels(), opts_.order, rng_);
-    return {200, "application/x-x509-ca-ra-cert", cms::make_certs_only(chain),
-            "GetCACert 200 " + describe_chain(chain, ca_) + " (" + std::string(name(opts_.order)) + ")"};
+    auto levels = ca_.levels();
+    std::string fault;
+    if (ca_.ra_sign || ca_.ra_enc) {
+        const auto hit = faults_.draw([](fault_kind k) { return k == fault_kind::no_ra; });
+        if (!hit.empty()) {
+            levels.erase(levels.begin()); // the RA level comes first
+            fault = "no-ra";
+        }
+    }
+    const auto chain = arrange_chain(levels, opts_.order, rng_);
+    http_reply r = chain.size() == 1
+                       ? http_reply{200, "application/x-x509-ca-cert", chain.front().BER_encode(), "GetCACert 200 CA"}
+                       : http_reply{200, "application/x-x509-ca-ra-cert", cms::make_certs_only(chain),
+                                    "GetCACert 200 " + describe_chain(chain, ca_) + " (" +
+                                        std::string(name(opts_.order)) + ")"};
+    r.fault = fault;
+    if (!fault.empty())
+        r.log += " [fault " + fault + "]";
+    return r;
 }
 
 http_reply service::get_next_ca_cert(clock::time_point now)
@@ -237,7 +241,7 @@ http_reply service::pki_operation(std::span<const std::uint8_t> der, clock::time
         return text_reply(400, "not a usable SCEP pkiMessage: " + checked.error().message(),
                           "PKIOperation 400 " + checked.error().message());
 
-    exchange ex{std::move(*checked), now, {}};
+    exchange ex{std::move(*checked), now, {}, {}};
     const auto& h = ex.request.message.header;
     ex.what = (ex.request.message.known_type ? std::string(scep::name(h.type)) : std::string("unknown-type")) +
               " tid=" + short_text(h.transaction_id);
@@ -261,12 +265,39 @@ http_reply service::reply(exchange& ex, const scep::reply_content& content, cons
     rng_.randomize(nonce.data(), nonce.size());
     const auto& env = ex.request.message.envelope;
     const auto cipher = env ? env->cipher : asn1::cipher_algorithm::aes128_cbc;
-    auto der = scep::make_cert_rep(ex.request.message, ex.request.signer, content, ca_.reply_signer().signing(), nonce,
-                                   cipher, ex.now, rng_);
-    if (!der)
-        return text_reply(400, "cannot answer: " + der.error().message(),
-                          "PKIOperation " + ex.what + " 400 " + der.error().message());
-    return {200, std::string(pki_message_type), std::move(*der), "PKIOperation " + ex.what + " " + result};
+    // A SCEP fault spoils the reply, never the state: what was decided and
+    // stored stands, and a client that asks again gets it unspoiled (unless
+    // the dice say otherwise again).
+    std::optional<fault_kind> spoil;
+    if (!faults_.empty() && ex.fault.empty()) {
+        const auto hit = faults_.draw([&](fault_kind k) { return spoils_reply(k, content); });
+        if (!hit.empty())
+            spoil = hit.front().kind;
+    }
+    auto der = spoil ? make_forged_cert_rep(*spoil,
+                                            {ex.request.message, ex.request.signer, content, ca_.reply_signer(), nonce,
+                                             cipher, ex.now, opts_.validity},
+                                            ca_.ca, *stranger_, rng_)
+                     : scep::make_cert_rep(ex.request.message, ex.request.signer, content,
+                                           ca_.reply_signer().signing(), nonce, cipher, ex.now, rng_);
+    http_reply r;
+    r.operation = "PKIOperation";
+    r.message_type = ex.request.message.known_type ? std::string(scep::name(ex.request.message.header.type))
+                                                   : std::string("unknown-type");
+    r.transaction_id = ex.request.message.header.transaction_id;
+    r.signer = asn1::rfc4514(ex.request.signer.subject_dn());
+    r.fault = spoil ? std::string(name(*spoil)) : ex.fault;
+    if (!der) {
+        r.status = 400;
+        r.body = to_bytes("cannot answer: " + der.error().message() + "\n");
+        r.result = "400 " + der.error().message();
+    } else {
+        r.content_type = std::string(pki_message_type);
+        r.body = std::move(*der);
+        r.result = result;
+    }
+    r.log = "PKIOperation " + ex.what + " " + r.result + (r.fault.empty() ? "" : " [fault " + r.fault + "]");
+    return r;
 }
 
 http_reply service::refuse(exchange& ex, scep::fail_info f, const std::string& reason)
@@ -276,183 +307,6 @@ http_reply service::refuse(exchange& ex, scep::fail_info f, const std::string& r
     c.fail_info = f;
     c.fail_info_text = reason;
     return reply(ex, c, "FAILURE " + std::string(scep::name(f)) + " (" + reason + ")");
-}
-
-http_reply service::apply(exchange& ex, const decision& d, transaction& t)
-{
-    switch (d.what) {
-    case verdict::refuse:
-        store_.save_transaction(t); // counted polls survive
-        return refuse(ex, d.fail, d.reason);
-    case verdict::pending: {
-        t.state = transaction_state::pending;
-        store_.save_transaction(t);
-        scep::reply_content c;
-        c.status = scep::pki_status::pending;
-        return reply(ex, c, "PENDING (" + d.reason + ")");
-    }
-    case verdict::resend: {
-        const auto cert = t.serial ? store_.find_issued(*t.serial) : std::nullopt;
-        if (!cert)
-            return refuse(ex, scep::fail_info::bad_cert_id, "issued certificate missing from the state directory");
-        scep::reply_content c;
-        c.certificates = {*cert};
-        return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (resent)");
-    }
-    case verdict::issue: break;
-    }
-
-    const auto csr = scep::read_csr(t.csr);
-    if (!csr)
-        return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
-    // The serial is recorded before the certificate is written, and the
-    // state `issued` after: a CA killed between the two writes finds, when
-    // the request comes again, a certificate under the recorded serial and
-    // sends it, rather than issue a second certificate for one transaction.
-    // A recorded serial without its certificate is a gap in the serials.
-    if (t.serial) {
-        if (const auto earlier = store_.find_issued(*t.serial)) {
-            t.state = transaction_state::issued;
-            store_.save_transaction(t);
-            scep::reply_content c;
-            c.certificates = {*earlier};
-            return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (issued before a crash, resent)");
-        }
-    }
-    const auto serial = store_.allocate_serial();
-    t.serial = serial;
-    store_.save_transaction(t);
-    const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity, ex.now, rng_);
-    store_.save_issued(cert);
-    t.state = transaction_state::issued;
-    store_.save_transaction(t);
-    if (opts_.crash_after_issue != 0 && ++issued_ == opts_.crash_after_issue) {
-        const auto line = "--crash-after-issue " + std::to_string(issued_) + ": issued serial=" + serial_hex(serial) +
-                          " tid=" + short_text(t.id) + ", exiting before the reply";
-        if (!opts_.crash) {
-            std::cerr << "ascep-testca: " << line << std::endl;
-            std::_Exit(crash_exit_code);
-        }
-        opts_.crash(line);
-    }
-    scep::reply_content c;
-    c.certificates = {cert};
-    return reply(ex, c, "SUCCESS serial=" + serial_hex(serial) + " (" + d.reason + ")");
-}
-
-http_reply service::enroll(exchange& ex)
-{
-    // scep::read_csr, not Botan's PKCS10_Request: iOS devices send version 2,
-    // which Botan refuses and real CAs take (logged as a warning).
-    const auto csr = scep::read_csr(ex.request.message_data);
-    if (!csr)
-        return refuse(ex, scep::fail_info::bad_request, "messageData is not a PKCS#10 request");
-    if (const auto warning = scep::csr_version_warning(*csr))
-        ex.what += " [warning: " + *warning + "]";
-    {
-        std::unique_ptr<Botan::Public_Key> csr_key;
-        try {
-            csr_key.reset(Botan::X509::load_key(csr->subject_public_key_info));
-        } catch (const std::exception&) {
-            return refuse(ex, scep::fail_info::bad_request, "the CSR's public key does not load");
-        }
-        if (!scep::csr_signature_verifies(ex.request.message_data, *csr_key))
-            return refuse(ex, scep::fail_info::bad_message_check, "the CSR's signature does not verify");
-    }
-    const auto challenge = scep::challenge_password(*csr);
-    if (!challenge)
-        return refuse(ex, scep::fail_info::bad_request, "the CSR's challengePassword does not decode");
-
-    const auto held = store_.lock();
-    const auto& h = ex.request.message.header;
-    auto stored = store_.load_transaction(h.transaction_id);
-    const auto crl = store_.crl();
-    const auto& signer = ex.request.signer;
-
-    request_facts facts;
-    facts.type = h.type;
-    facts.challenge = *challenge;
-    auto problem = renewal_problem(ca_.ca, signer, crl, ex.now);
-    if (problem.empty()) {
-        const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
-        if (!ours || !(*ours == signer))
-            problem = "renewal signer is not a certificate this CA issued";
-    }
-    facts.signed_by_issued = problem.empty();
-    facts.signer_self_issued = signer.issuer_dn() == signer.subject_dn();
-    facts.renewal_problem = problem;
-    if (stored) {
-        const auto stored_csr = scep::read_csr(stored->csr);
-        facts.same_key_as_stored = stored_csr && stored_csr->subject_public_key_info == csr->subject_public_key_info;
-        facts.renews_stored = stored->state == transaction_state::issued && stored->serial &&
-                              facts.signed_by_issued && *stored->serial == Botan::BigInt(signer.serial_number());
-    }
-
-    const bool fresh = !stored || (stored->state == transaction_state::issued && facts.renews_stored);
-    // --strict: a request resent under a known transactionID counts as a
-    // poll, as always, but the log says which it was, and who signed it.
-    if (opts_.rules.strict)
-        ex.what += std::string(fresh ? " new " : " resent ") + signer_text(signer, facts.signed_by_issued);
-    const auto d = decide_request(opts_.rules, facts, stored ? &*stored : nullptr);
-    if (!fresh)
-        return apply(ex, d, *stored);
-    if (d.what == verdict::refuse)
-        return refuse(ex, d.fail, d.reason);
-
-    transaction t;
-    t.id = h.transaction_id;
-    t.type = h.type;
-    t.csr = ex.request.message_data;
-    t.subject = asn1::rfc4514(csr->subject);
-    t.created = std::chrono::duration_cast<std::chrono::seconds>(ex.now.time_since_epoch()).count();
-    return apply(ex, d, t);
-}
-
-http_reply service::poll(exchange& ex)
-{
-    if (!scep::parse_issuer_and_subject(ex.request.message_data))
-        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSubject");
-    const auto held = store_.lock();
-    auto stored = store_.load_transaction(ex.request.message.header.transaction_id);
-    if (opts_.rules.strict) {
-        const auto& signer = ex.request.signer;
-        const auto ours = store_.find_issued(Botan::BigInt(signer.serial_number()));
-        ex.what += " poll " + signer_text(signer, ours && *ours == signer);
-    }
-    if (!stored)
-        return refuse(ex, scep::fail_info::bad_cert_id, "no such transaction");
-    const auto d = decide_poll(opts_.rules, *stored);
-    return apply(ex, d, *stored);
-}
-
-http_reply service::get_cert(exchange& ex)
-{
-    const auto id = scep::parse_issuer_and_serial(ex.request.message_data);
-    if (!id)
-        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSerialNumber");
-    if (id->issuer != ca_.ca.cert.raw_subject_dn())
-        return refuse(ex, scep::fail_info::bad_cert_id, "not issued by this CA");
-    const auto cert = store_.find_issued(id->serial);
-    if (!cert)
-        return refuse(ex, scep::fail_info::bad_cert_id, "no certificate with serial " + serial_hex(id->serial));
-    scep::reply_content c;
-    c.certificates = {*cert};
-    return reply(ex, c, "SUCCESS serial=" + serial_hex(id->serial));
-}
-
-http_reply service::get_crl(exchange& ex)
-{
-    const auto id = scep::parse_issuer_and_serial(ex.request.message_data);
-    if (!id)
-        return refuse(ex, scep::fail_info::bad_request, "messageData is not an IssuerAndSerialNumber");
-    if (id->issuer != ca_.ca.cert.raw_subject_dn())
-        return refuse(ex, scep::fail_info::bad_cert_id, "not issued by this CA");
-    auto crl = store_.crl();
-    if (!crl)
-        return refuse(ex, scep::fail_info::bad_cert_id, "no CRL yet");
-    scep::reply_content c;
-    c.crls = {*crl};
-    return reply(ex, c, "SUCCESS CRL entries=" + std::to_string(crl->get_revoked().size()));
 }
 
 } // namespace ascep::testca

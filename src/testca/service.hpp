@@ -7,6 +7,7 @@
 #include "scep/cert_rep.hpp"
 #include "testca/authority.hpp"
 #include "testca/chain_order.hpp"
+#include "testca/faults.hpp"
 #include "testca/policy.hpp"
 #include "testca/state_store.hpp"
 
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,17 +43,36 @@ struct service_options {
     /// crash_exit_code, as a CA whose host dies at that moment.
     unsigned crash_after_issue = 0;
     std::function<void(const std::string& line)> crash = nullptr;
+    /// --faults, drawn with --seed: the SCEP faults are applied here, the
+    /// transport faults by the server (through faults()).
+    std::vector<fault_spec> faults;
+    std::uint64_t fault_seed = 0;
 };
 
 /// The exit status of ascep-testca after --crash-after-issue.
 inline constexpr int crash_exit_code = 86;
 
 struct http_reply {
+    http_reply() = default;
+    http_reply(unsigned s, std::string type, std::vector<std::uint8_t> b, std::string l)
+        : status(s), content_type(std::move(type)), body(std::move(b)), log(std::move(l))
+    {
+    }
+
     unsigned status = 200;
     std::string content_type = "text/plain";
     std::vector<std::uint8_t> body;
     /// One line for the log: operation, transactionID, result.
     std::string log;
+    // What the event log records (event_log.hpp); set as far as known.
+    std::string operation;
+    std::string message_type;
+    std::string transaction_id;
+    std::string signer;
+    /// The SCEP fault applied to this reply, if any.
+    std::string fault;
+    /// The result without the operation: "SUCCESS serial=1A (auto-approved)".
+    std::string result;
 };
 
 /// The value of `name` in a query string, percent-decoded; nullopt when absent.
@@ -72,9 +93,13 @@ public:
     http_reply pki_operation(std::span<const std::uint8_t> der, clock::time_point now);
 
     const ca_material& ca() const { return ca_; }
+    /// The fault plan of this CA; the server draws the transport faults from it.
+    fault_plan& faults() { return faults_; }
 
 private:
     struct exchange;
+    http_reply handle_operation(std::string_view method, std::string_view target, std::span<const std::uint8_t> body,
+                                clock::time_point now);
     http_reply enroll(exchange& ex);
     http_reply poll(exchange& ex);
     http_reply get_cert(exchange& ex);
@@ -84,12 +109,20 @@ private:
     http_reply apply(exchange& ex, const decision& d, transaction& t);
     http_reply reply(exchange& ex, const scep::reply_content& content, const std::string& result);
     http_reply refuse(exchange& ex, scep::fail_info f, const std::string& reason);
+    /// pending-then-failure: the answer to a poll (or a resent request) of a doomed transaction.
+    http_reply doomed_poll(exchange& ex, transaction& t);
 
     service_options opts_;
     state_store& store_;
     ca_material ca_;
     Botan::RandomNumberGenerator& rng_;
     unsigned issued_ = 0; ///< certificates issued by this process (--crash-after-issue counts them)
+    fault_plan faults_;
+    /// Signs, receives or owns the key of the forged replies (made when a fault needs it).
+    std::optional<identity> stranger_;
+    /// pending-then-failure: transactionID -> PENDING polls left before FAILURE.
+    /// Kept in memory: after a restart the transaction is served by the policy.
+    std::map<std::string, unsigned> doomed_;
 };
 
 } // namespace ascep::testca

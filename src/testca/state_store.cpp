@@ -76,14 +76,13 @@ Botan::BigInt state_store::allocate_serial()
             throw std::runtime_error("corrupt serial file in " + dir_.string());
         next = *parsed;
     }
-    write_file_atomic(dir_ / "serial", serial_hex(next + 1) + "\n");
+    put(dir_ / "serial", serial_hex(next + 1) + "\n");
     return next;
 }
 
 void state_store::save_issued(const Botan::X509_Certificate& cert)
 {
-    write_file_atomic(dir_ / issued_dir / (serial_hex(Botan::BigInt(cert.serial_number())) + ".crt"),
-                      cert.PEM_encode());
+    put(dir_ / issued_dir / (serial_hex(Botan::BigInt(cert.serial_number())) + ".crt"), cert.PEM_encode());
 }
 
 std::optional<Botan::X509_Certificate> state_store::find_issued(const Botan::BigInt& serial) const
@@ -131,7 +130,7 @@ std::optional<transaction> state_store::load_transaction(const std::string& id) 
 
 void state_store::save_transaction(const transaction& t)
 {
-    write_file_atomic(dir_ / transactions_dir / transaction_file_name(t.id), to_json(t));
+    put(dir_ / transactions_dir / transaction_file_name(t.id), to_json(t));
 }
 
 std::vector<transaction> state_store::transactions() const
@@ -149,16 +148,42 @@ std::vector<transaction> state_store::transactions() const
 
 std::optional<Botan::X509_CRL> state_store::crl() const
 {
-    const auto pem = read_file(dir_ / "crl.pem");
+    const auto path = dir_ / "crl.pem";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        crl_cache_.reset();
+        return std::nullopt;
+    }
+    if (crl_cache_ && st.st_ino == crl_seen_.st_ino && st.st_size == crl_seen_.st_size &&
+        st.st_mtim.tv_sec == crl_seen_.st_mtim.tv_sec && st.st_mtim.tv_nsec == crl_seen_.st_mtim.tv_nsec)
+        return crl_cache_;
+    const auto pem = read_file(path);
     if (!pem)
         return std::nullopt;
     Botan::DataSource_Memory src(*pem);
-    return Botan::X509_CRL(src);
+    crl_cache_.emplace(src);
+    crl_seen_ = st;
+    return crl_cache_;
 }
 
 void state_store::save_crl(const Botan::X509_CRL& crl)
 {
-    write_file_atomic(dir_ / "crl.pem", crl.PEM_encode());
+    put(dir_ / "crl.pem", crl.PEM_encode());
+}
+
+void state_store::put(const fs::path& path, std::string_view content)
+{
+    if (!deferred_) {
+        write_file_atomic(path, content);
+        return;
+    }
+    write_file_replace(path, content);
+    dirty_ = true;
+}
+
+void state_store::sync() const
+{
+    sync_file_system(dir_);
 }
 
 ca_material load_or_create_ca(state_store& store, const ca_setup& setup, clock::time_point now,

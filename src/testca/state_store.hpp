@@ -11,7 +11,11 @@
 //   lock                          flock(2) for read-modify-write
 // Every file is written atomically (files.hpp) and read again on each use,
 // so another process (approve, revoke) is seen at once and kill -9 loses
-// nothing. I/O failures throw std::system_error or std::runtime_error.
+// nothing. Each write waits for the disk (fsync), except under group
+// commit (the server): then writes replace their files at once and one
+// sync() makes everything written since the last one durable, for all the
+// requests answered together (the server sends no reply before it).
+// I/O failures throw std::system_error or std::runtime_error.
 #pragma once
 
 #include "testca/authority.hpp"
@@ -20,9 +24,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <sys/stat.h>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ascep::testca {
@@ -62,8 +68,28 @@ public:
     /// [A-Za-z0-9._-] (sscep's hex MD5), else "~" + hex SHA-256 of it.
     static std::string transaction_file_name(const std::string& id);
 
+    /// Group commit: from now on transactions, serials, issued certificates
+    /// and the CRL are written without waiting for the disk; sync() does.
+    void defer_durability() { deferred_ = true; }
+    /// Something was written since the last take_dirty().
+    bool dirty() const { return dirty_; }
+    /// Returns dirty() and clears it (the loop thread, before a sync).
+    bool take_dirty() { return std::exchange(dirty_, false); }
+    /// Makes every write so far durable (syncfs of the state's file system).
+    /// Touches nothing but the directory's name: may run on another thread
+    /// while this one writes on (those writes wait for the next sync).
+    void sync() const;
+
 private:
+    void put(const std::filesystem::path& path, std::string_view content);
+
     std::filesystem::path dir_;
+    bool deferred_ = false;
+    bool dirty_ = false;
+    /// crl.pem as last read (reading and parsing it on every enrollment
+    /// cost more than the rest of the policy); reread when the file changes.
+    mutable std::optional<Botan::X509_CRL> crl_cache_;
+    mutable struct stat crl_seen_ {};
 };
 
 /// What the server is started with that shapes its CA (the serve options).

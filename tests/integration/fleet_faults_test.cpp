@@ -5,6 +5,7 @@
 // certificate and before answering (ascep-testca --crash-after-issue).
 #include "background_process.hpp"
 #include "fleet_fixture.hpp"
+#include "fleet_in_background.hpp"
 
 #include <botan/pem.h>
 
@@ -24,6 +25,7 @@
 using namespace ascep;
 using test::count_of;
 using test::fleet_fixture;
+using test::fleet_in_background;
 using test::slurp;
 using test::write_manifest;
 namespace fs = std::filesystem;
@@ -56,55 +58,6 @@ std::string serial_of(const fs::path& cert_pem)
         hex.erase(0, 2);
     return hex;
 }
-
-/// `ascep fleet` on a thread, its --jsonl lines counted as they arrive, so
-/// the test can do something to the CA once the run is under way.
-class fleet_in_background {
-public:
-    explicit fleet_in_background(std::vector<std::string> argv)
-        : thread_([this, argv = std::move(argv)] {
-              auto r = test::run_process(argv, [this](const std::string& line) {
-                  if (line.find("\"event\":\"issued\"") == std::string::npos)
-                      return;
-                  const std::lock_guard<std::mutex> lock(mutex_);
-                  ++issued_;
-                  changed_.notify_all();
-              });
-              const std::lock_guard<std::mutex> lock(mutex_);
-              result_ = std::move(r);
-              done_ = true;
-              changed_.notify_all();
-          })
-    {
-    }
-    ~fleet_in_background()
-    {
-        if (thread_.joinable())
-            thread_.join();
-    }
-
-    /// Waits until `n` devices were issued (true) or the run ended (false).
-    bool wait_issued(std::size_t n)
-    {
-        std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return issued_ >= n || done_; });
-        return issued_ >= n;
-    }
-
-    test::process_result finish()
-    {
-        thread_.join();
-        return result_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::size_t issued_ = 0;
-    bool done_ = false;
-    test::process_result result_;
-    std::thread thread_;
-};
 
 /// A private mount namespace kept alive by `unshare -m sleep infinity`; the
 /// test mounts into it and runs the fleet in it with nsenter, and sees its

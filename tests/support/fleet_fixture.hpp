@@ -86,11 +86,15 @@ struct fleet_fixture {
 
     /// Every device of `out` has a 0600 key, a certificate signed by the CA
     /// for that key with the manifest's subject, and a chain; serials differ.
-    void check_issued(const std::string& out, std::size_t n) const { check_issued_in(dir.file(out), n); }
+    /// With `key_pass`, every key is encrypted PKCS#8 under it.
+    void check_issued(const std::string& out, std::size_t n, const std::string& key_pass = {}) const
+    {
+        check_issued_in(dir.file(out), n, key_pass);
+    }
 
     /// The same for an output directory anywhere (a tmpfs seen through
     /// /proc/PID/root).
-    void check_issued_in(const fs::path& out, std::size_t n) const
+    void check_issued_in(const fs::path& out, std::size_t n, const std::string& key_pass = {}) const
     {
         std::set<std::string> serials;
         for (std::size_t i = 1; i <= n; ++i) {
@@ -102,7 +106,11 @@ struct fleet_fixture {
             REQUIRE(::stat((d / "key.pem").c_str(), &st) == 0);
             CHECK((st.st_mode & 0777) == 0600);
             Botan::DataSource_Stream key_src((d / "key.pem").string());
-            const std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(key_src));
+            const bool encrypted =
+                test::slurp(d / "key.pem").rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0) == 0;
+            CHECK(encrypted == !key_pass.empty());
+            const std::unique_ptr<Botan::Private_Key> key(key_pass.empty() ? Botan::PKCS8::load_key(key_src)
+                                                                           : Botan::PKCS8::load_key(key_src, key_pass));
             const Botan::X509_Certificate cert((d / "cert.pem").string());
             CHECK(cert.subject_public_key_bitstring() == key->public_key_bits());
             const std::unique_ptr<Botan::Public_Key> ca_key(ca_cert.subject_public_key());

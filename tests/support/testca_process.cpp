@@ -31,28 +31,47 @@ std::filesystem::path testca_process::log() const
     return log_dir / ("server-" + std::to_string(starts) + ".log");
 }
 
+std::filesystem::path testca_process::url_file() const
+{
+    return log_dir / ("url-" + std::to_string(starts) + ".txt");
+}
+
 void testca_process::start(const std::string& listen)
 {
     ++starts;
-    std::vector<std::string> argv{binary, "--dir", state.string(), "--listen", listen};
+    std::vector<std::string> argv{binary, "--dir", state.string(), "--listen", listen, "--url-file",
+                                  url_file().string()};
     argv.insert(argv.end(), options.begin(), options.end());
     process.emplace(argv, log());
-    // CA key generation takes a while, under ASan all the more.
+    // CA key generation takes a while, under ASan all the more. The URL file
+    // appears, whole, once the server listens.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (std::chrono::steady_clock::now() < deadline) {
-        const auto text = read_all(log());
-        const auto at = text.find("http://");
-        const auto eol = at == std::string::npos ? at : text.find('\n', at);
-        if (eol != std::string::npos) {
-            url = text.substr(at, eol - at);
-            port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+        if (std::filesystem::exists(url_file())) {
+            std::istringstream lines(read_all(url_file()));
+            urls.clear();
+            url.clear();
+            for (std::string line; std::getline(lines, line);) {
+                const auto space = line.find(' ');
+                const auto u = space == std::string::npos ? line : line.substr(space + 1);
+                if (space != std::string::npos)
+                    urls[line.substr(0, space)] = u;
+                if (url.empty())
+                    url = u;
+            }
+            if (url.empty())
+                throw std::runtime_error("ascep-testca wrote an empty --url-file");
+            const auto after_scheme = url.find("://") + 3;
+            const auto colon = url.find(':', url.find(']', after_scheme) == std::string::npos ? after_scheme
+                                                                                               : url.find(']', after_scheme));
+            port = static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1)));
             return;
         }
         if (!process->running())
-            throw std::runtime_error("ascep-testca exited before printing its URL:\n" + text);
+            throw std::runtime_error("ascep-testca exited before writing its URL file:\n" + read_all(log()));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error("ascep-testca printed no URL:\n" + read_all(log()));
+    throw std::runtime_error("ascep-testca wrote no URL file:\n" + read_all(log()));
 }
 
 void testca_process::crash_and_restart()

@@ -1,6 +1,6 @@
 // ascep-testca as a real process over a state directory that outlives it
-// (restarts), listening on a free loopback port; tests read its URL from the
-// first line it prints and stop it by PID.
+// (restarts), listening on a free loopback port; tests read its URLs from
+// the file --url-file writes once it listens, and stop it by PID.
 #pragma once
 
 #include "background_process.hpp"
@@ -8,6 +8,7 @@
 #include "temp_dir.hpp"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,10 @@ struct testca_process {
     std::filesystem::path log_dir;
     std::vector<std::string> options;
     std::optional<background_process> process;
+    /// The first URL (the single CA's, or the first profile's).
     std::string url;
+    /// With --profile: profile name -> URL.
+    std::map<std::string, std::string> urls;
     std::uint16_t port = 0;
     int starts = 0;
 
@@ -28,8 +32,10 @@ struct testca_process {
     testca_process(std::string binary, const temp_dir& dir, std::vector<std::string> opts);
 
     std::filesystem::path log() const;
-    /// Starts the server on `listen` and waits for the URL line.
+    /// Starts the server on `listen` and waits for its --url-file.
     void start(const std::string& listen);
+    /// The --url-file of the current start.
+    std::filesystem::path url_file() const;
     /// kill -9, then start again on the same port with the same state.
     void crash_and_restart();
     /// Stops the server (SIGTERM) and starts it again on the same state with

@@ -432,6 +432,26 @@ TEST_CASE("fleet --shard K/N and --challenge-file", "[cli][options]")
     CHECK(full({"mkrequest", "-dns", "a", "--challenge-file", "pw.txt"}));
 }
 
+TEST_CASE("--key-pass: file:, env:, fd: for every operation that reads or writes a key; pass: refused", "[cli][options]")
+{
+    for (const char* op : {"enroll", "getcert", "getcrl", "mkrequest", "inspect", "renew", "fleet"}) {
+        INFO(op);
+        auto a = args({op, "--key-pass", "file:/etc/ascep/pw"});
+        REQUIRE(a);
+        CHECK(a->key_pass == "file:/etc/ascep/pw");
+    }
+    CHECK(args({"enroll", "--key-pass", "env:KEY_PW"})->key_pass == "env:KEY_PW");
+    CHECK(args({"enroll", "--key-pass=fd:3"})->key_pass == "fd:3");
+    CHECK(error_of(args({"getca", "--key-pass", "fd:3"})) == "option --key-pass is not valid for getca");
+
+    const auto refused = error_of(args({"enroll", "--key-pass", "pass:hunter2"}));
+    CHECK_THAT(refused, StartsWith("--key-pass: pass:PASSPHRASE is refused"));
+    CHECK_THAT(refused, Contains("/proc/PID/cmdline"));
+    CHECK_THAT(refused, !Contains("hunter2"));
+    CHECK_THAT(error_of(args({"enroll", "--key-pass", "secret"})), Contains("is not file:PATH, env:VAR or fd:N"));
+    CHECK_THAT(error_of(args({"enroll", "--key-pass", "fd:three"})), Contains("fd: needs a descriptor number"));
+}
+
 TEST_CASE("parse: proxy credentials on argv are warned about, a plain proxy is not", "[cli][options]")
 {
     auto with = parse(argv_of({"getcaps", "-u", "http://ca", "-p", "u:p@proxy:3128"}));

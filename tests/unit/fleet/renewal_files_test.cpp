@@ -174,7 +174,7 @@ TEST_CASE("renewal: the new key is made once; a renewal under way never makes an
         fs::remove(*p);
     SECTION("a new key, written to key.new.pem before it is used; the second call reads it back")
     {
-        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, false);
+        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, false, nullptr);
         REQUIRE(m.error.empty());
         CHECK(m.generated_key);
         REQUIRE(m.old_cert);
@@ -182,7 +182,7 @@ TEST_CASE("renewal: the new key is made once; a renewal under way never makes an
         const auto made = dev.text(dev.paths.key_new);
         CHECK(made != dev.old_key_pem);
         CHECK(fs::exists(dev.paths.csr_new));
-        const auto again = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, true);
+        const auto again = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, true, nullptr);
         REQUIRE(again.error.empty());
         CHECK_FALSE(again.generated_key);
         CHECK(again.key->public_key_bits() == m.key->public_key_bits());
@@ -191,14 +191,14 @@ TEST_CASE("renewal: the new key is made once; a renewal under way never makes an
     }
     SECTION("--reuse-key: key.new.pem is the current key")
     {
-        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", true, false);
+        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", true, false, nullptr);
         REQUIRE(m.error.empty());
         CHECK_FALSE(m.generated_key);
         CHECK(m.key->public_key_bits() == m.old_key->public_key_bits());
     }
     SECTION("key.new.pem gone while its request is under way: an error, no new key")
     {
-        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, true);
+        auto m = fleet::prepare_renewal_material(dev.d, dev.paths, 1024, "", false, true, nullptr);
         CHECK_THAT(m.error, Catch::Contains("is missing, but its renewal request was sent"));
         CHECK_FALSE(fs::exists(dev.paths.key_new));
     }

@@ -1,5 +1,6 @@
 // The key/certificate swap of `ascep renew`: the pure decision for every
 // combination of files, and the file work from each step, on a temp dir.
+#include "io/file_attributes.hpp"
 #include "io/pair_swap.hpp"
 
 #include "temp_dir.hpp"
@@ -7,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <sys/stat.h>
 
 using namespace ascep;
@@ -103,23 +105,80 @@ TEST_CASE("finish_swap reports a failed step with the path and leaves a recognis
     const auto p = paths_in(dir);
     dir.write("dev.key", "old key");
     dir.write("dev.crt", "old cert");
-    // No KEY.new: keep_previous and removing CERT happen, the install fails.
     dir.write("dev.crt.new", "new cert");
-    const auto why = io::finish_swap(p, pair_step::keep_previous);
-    CHECK(why.find("cannot rename " + p.key_new()) != std::string::npos);
-    // What the next run finds: the old pair kept, CERT removed, the old key
-    // untouched, and a state next_step names (install CERT.new, which renew
-    // does only when it is for KEY: renew_operation's install checks the pair).
-    const auto files = io::look_at(p);
-    CHECK(files.key);
-    CHECK_FALSE(files.cert);
-    CHECK_FALSE(files.key_new);
-    CHECK(files.cert_new);
-    const auto next = io::next_step(files, p);
-    CHECK(next.step == pair_step::install_cert);
-    CHECK(next.why.empty());
-    CHECK(test::slurp(p.key) == "old key");
-    CHECK(test::slurp(p.key_prev()) == "old key");
-    CHECK(test::slurp(p.cert_prev()) == "old cert");
+    SECTION("no KEY.new: keep_previous stops at its first step, giving KEY.new KEY's owner and mode")
+    {
+        const auto why = io::finish_swap(p, pair_step::keep_previous);
+        CHECK(why.find(p.key_new()) != std::string::npos);
+        // Nothing changed, and next_step names the odd state for the operator.
+        const auto files = io::look_at(p);
+        CHECK(files.key);
+        CHECK(files.cert);
+        CHECK_FALSE(files.key_new);
+        CHECK(files.cert_new);
+        CHECK(io::next_step(files, p).step == pair_step::broken);
+        CHECK_FALSE(std::filesystem::exists(p.key_prev()));
+        CHECK(test::slurp(p.cert) == "old cert");
+    }
+    SECTION("the old pair kept and CERT removed, then KEY.new cannot be renamed")
+    {
+        // What keep_previous leaves once it has removed CERT, KEY.new gone.
+        REQUIRE(std::filesystem::copy_file(p.key, p.key_prev()));
+        REQUIRE(std::filesystem::copy_file(p.cert, p.cert_prev()));
+        REQUIRE(std::filesystem::remove(p.cert));
+        const auto why = io::finish_swap(p, pair_step::install_key);
+        CHECK(why.find("cannot rename " + p.key_new()) != std::string::npos);
+        // What the next run finds: the old pair kept, CERT removed, the old key
+        // untouched, and a state next_step names (install CERT.new, which renew
+        // does only when it is for KEY: renew_operation's install checks the pair).
+        const auto files = io::look_at(p);
+        CHECK(files.key);
+        CHECK_FALSE(files.cert);
+        CHECK_FALSE(files.key_new);
+        CHECK(files.cert_new);
+        const auto next = io::next_step(files, p);
+        CHECK(next.step == pair_step::install_cert);
+        CHECK(next.why.empty());
+        CHECK(test::slurp(p.key) == "old key");
+        CHECK(test::slurp(p.key_prev()) == "old key");
+        CHECK(test::slurp(p.cert_prev()) == "old cert");
+    }
     CHECK(io::finish_swap(p, pair_step::request) == "nothing to install");
+}
+
+TEST_CASE("the swap gives the new pair the mode of the old; follow_symlinks finds the file a link names")
+{
+    test::temp_dir dir;
+    const auto p = paths_in(dir);
+    dir.write("dev.key", "old key");
+    dir.write("dev.crt", "old cert");
+    dir.write("dev.key.new", "new key");
+    dir.write("dev.crt.new", "new cert");
+    REQUIRE(::chmod(p.key.c_str(), 0640) == 0);
+    REQUIRE(::chmod(p.cert.c_str(), 0444) == 0);
+    REQUIRE(::chmod(p.key_new().c_str(), 0600) == 0);
+    REQUIRE(io::finish_swap(p, pair_step::keep_previous).empty());
+    struct stat st {};
+    REQUIRE(::stat(p.key.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0640);
+    REQUIRE(::stat(p.cert.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0444);
+    REQUIRE(::stat(p.key_prev().c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0640);
+    CHECK(test::slurp(p.key) == "new key");
+
+    // A relative link to a relative link, an absolute link, a plain file, a loop.
+    std::filesystem::create_directory(dir.file("real"));
+    dir.write("real/k", "k");
+    std::filesystem::create_symlink("k", dir.file("real/k1"));
+    std::filesystem::create_symlink("real/k1", dir.file("k2"));
+    std::filesystem::create_symlink(dir.file("real/k"), dir.file("k3"));
+    std::filesystem::create_symlink("loop", dir.file("loop"));
+    std::string why;
+    CHECK(io::follow_symlinks(dir.file("k2").string(), why) == (dir.file("real") / "k").string());
+    CHECK(io::follow_symlinks(dir.file("k3").string(), why) == dir.file("real/k").string());
+    CHECK(io::follow_symlinks(p.key, why) == p.key);
+    CHECK(why.empty());
+    io::follow_symlinks(dir.file("loop").string(), why);
+    CHECK(why.find("too many levels of symlinks") != std::string::npos);
 }
