@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ascep/client.hpp"
+#include "ascep/private_key.hpp"
 
 #include <botan/pk_keys.h>
 #include <botan/rng.h>
@@ -18,11 +19,16 @@ namespace ascep {
 
 struct enroll_request {
     /// The key the certificate is for, and its PKCS#10 request (DER).
+    /// `signing_key` (a software or token key, private_key.hpp) is used
+    /// when set, else `key`.
     std::shared_ptr<const Botan::Private_Key> key;
+    private_key signing_key;
     std::vector<std::uint8_t> csr;
     /// Renewal: sign with this existing certificate and its key (RenewalReq
-    /// when the CA lists "Renewal", else PKCSReq signed by it).
+    /// when the CA lists "Renewal", else PKCSReq signed by it): the key as
+    /// `old_signing_key` when set, else `old_key`.
     std::shared_ptr<const Botan::Private_Key> old_key;
+    private_key old_signing_key;
     std::optional<Botan::X509_Certificate> old_cert;
     /// A self-signed certificate of `key` from an earlier run (to poll under
     /// the same signer); otherwise a fresh one is made.

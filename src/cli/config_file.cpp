@@ -286,6 +286,51 @@ section_role role_of(const config_file& file, const std::string& section, operat
     return section_role::unknown;
 }
 
+std::string at_line(const config_file& file, std::size_t line)
+{
+    return file.name + ":" + std::to_string(line) + ": ";
+}
+
+/// `engine = NAME` (entry `engine`): the [NAME] section's engine_id,
+/// MODULE_PATH and PIN, and [sscep_engine_<engine_id>]'s.
+result<void> apply_engine(const config_file& file, const config_entry& engine, options& opts,
+                          std::vector<std::pair<std::size_t, std::string>>& notes)
+{
+    const config_entry* id = nullptr;
+    for (const auto& e : file.entries)
+        if (e.section == engine.value && iequals(e.key, "engine_id"))
+            id = &e;
+    if (id == nullptr || id->value.empty())
+        return config_error(file.name, engine.line, "engine '" + engine.value + "': no engine_id in a [" +
+                                                        engine.value + "] section");
+    if (id->value != "pkcs11") {
+        const std::string tpm = id->value == "tpm2tss" || id->value == "tpm2"
+                                    ? " (a TPM 2.0 through tpm2-pkcs11: MODULE_PATH = "
+                                      "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so)"
+                                    : "";
+        return config_error(file.name, id->line,
+                            "engine_id '" + id->value + "': OpenSSL engines are not supported; ascep reaches keys "
+                            "in hardware through PKCS#11: set engine_id = pkcs11 with MODULE_PATH" + tpm +
+                            ", or give -k a PKCS#11 URI (pkcs11:token=NAME;object=LABEL; docs/keys.md)");
+    }
+    if (opts.engine.empty())
+        opts.engine = "pkcs11";
+    const std::string pin_section = "sscep_engine_" + id->value;
+    for (const auto& e : file.entries) {
+        if (e.section != engine.value && e.section != pin_section)
+            continue;
+        if (iequals(e.key, "MODULE_PATH") && !e.value.empty() && opts.pkcs11_module.empty()) {
+            opts.pkcs11_module = e.value;
+        } else if (iequals(e.key, "PIN") && !e.value.empty()) {
+            notes.emplace_back(e.line, at_line(file, e.line) + "a PIN in the config file is used; a PIN file is "
+                                                              "safer (--pin-file FILE, mode 0600)");
+            if (opts.config_pin.empty())
+                opts.config_pin.assign(e.value.begin(), e.value.end());
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 result<config_file> parse_config(std::string_view text, std::string_view name)
@@ -349,13 +394,15 @@ result<void> apply_config(const config_file& file, options& opts, std::vector<st
     const operation op = opts.op;
     std::vector<std::pair<std::size_t, std::string>> notes; // (line, text), sorted at the end
 
-    // OpenSSL engines (sscep's `engine = section`) are not supported.
+    // sscep 0.10's OpenSSL engine: `engine = NAME` in [sscep] names a
+    // section whose engine_id must be pkcs11 (its MODULE_PATH is the
+    // module); [sscep_engine_pkcs11] may hold the PIN.
     std::set<std::string> engine_sections;
     for (const auto& e : file.entries) {
         if (iequals(e.key, "engine") && (e.section.empty() || e.section == "sscep") && !e.value.empty()) {
             engine_sections.insert(e.value);
-            notes.emplace_back(e.line, file.name + ":" + std::to_string(e.line) + ": engine '" + e.value
-                                           + "': OpenSSL engines are not supported; ignored");
+            if (auto r = apply_engine(file, e, opts, notes); !r)
+                return r.error();
         }
     }
 

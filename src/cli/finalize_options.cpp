@@ -1,10 +1,31 @@
 // Checks across options, once argv and the config file are merged: what
 // each operation requires, which options need one another, and defaults.
 #include "cli/options.hpp"
+#include "keys/pkcs11_uri.hpp"
 
+#include <botan/hex.h>
+
+#include <cctype>
 #include <utility>
 
 namespace ascep::cli {
+std::string as_pkcs11_uri(const std::string& name)
+{
+    if (name.empty() || keys::is_pkcs11_uri(name))
+        return name;
+    if (name.starts_with("id_") && name.size() > 3) {
+        std::vector<std::uint8_t> id;
+        try {
+            id = Botan::hex_decode(name.substr(3));
+        } catch (const std::exception&) {
+            return keys::label_uri(name); // not hex: a label after all
+        }
+        return keys::id_uri(id);
+    }
+    if (name.starts_with("label_") && name.size() > 6)
+        return keys::label_uri(name.substr(6));
+    return keys::label_uri(name);
+}
 
 result<void> finalize(options& o)
 {
@@ -129,6 +150,18 @@ result<void> finalize(options& o)
             o.key_bits = default_key_bits;
         if (o.prefix.empty())
             o.prefix = std::string(default_prefix);
+    }
+    if (o.op == operation::mkrequest) {
+        if (o.key.empty())
+            o.key = o.prefix + ".key";
+        if (o.csr.empty())
+            o.csr = o.prefix + ".csr";
+    }
+    // sscep's -g pkcs11: -k and -K name token keys. A URI stays as it is; a
+    // libp11-style "label_NAME" / "id_HEX", or any other name, becomes a URI.
+    if (o.engine == "pkcs11") {
+        o.key = as_pkcs11_uri(o.key);
+        o.old_key = as_pkcs11_uri(o.old_key);
     }
     return {};
 }

@@ -30,7 +30,7 @@ file_result<inspect_keys> load_keys(const options& opts)
         const auto pass = resolve_key_pass(opts);
         if (!pass)
             return pass.error();
-        auto key = load_private_key(opts.key, pass->get());
+        auto key = open_key(opts, opts.key, pass->get());
         if (!key)
             return key.error();
         keys.key = std::move(*key);
@@ -234,7 +234,7 @@ void inspector::print_certificates(const std::vector<Botan::X509_Certificate>& c
                                    const char* key, bool show, boost::json::object* into)
 {
     boost::json::array list;
-    const Botan::Public_Key* ours = keys_.key.get();
+    const Botan::Public_Key* ours = keys_.key ? &keys_.key->public_key() : nullptr;
     for (std::size_t i = 0; i < certs.size(); ++i) {
         auto d = describe_certificate(certs[i], ours);
         // "certificate: " for a lone one, "certificate 0: " in a list.
@@ -271,7 +271,7 @@ int run_inspect(const options& opts, reporter& out)
     auto keys = inspection::load_keys(opts);
     if (!keys)
         return out.finish(keys.error());
-    if (keys->key && keys->cert && keys->cert->subject_public_key_bitstring() != keys->key->public_key_bits())
+    if (keys->key && keys->cert && keys->cert->subject_public_key_bitstring() != keys->key->public_key().public_key_bits())
         out.warn("the -l certificate does not carry the -k key");
 
     std::string why;

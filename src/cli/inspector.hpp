@@ -10,6 +10,7 @@
 #include "cli/files.hpp"
 #include "cli/inspect_describe.hpp"
 #include "cli/inspect_input.hpp"
+#include "cli/key_source.hpp"
 #include "cli/options.hpp"
 #include "cli/reporter.hpp"
 #include "cms/enveloped_data.hpp"
@@ -37,7 +38,7 @@ namespace ascep::cli::inspection {
 /// What inspect was given besides FILE.
 struct inspect_keys {
     std::vector<Botan::X509_Certificate> ca_certs; // -c: CA and RA certificates
-    std::shared_ptr<Botan::Private_Key> key;       // -k
+    key_handle key;                                // -k (a file or a token key)
     std::optional<Botan::X509_Certificate> cert;   // -l
 };
 

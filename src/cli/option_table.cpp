@@ -151,6 +151,20 @@ reason set_subject(options& o, std::string_view v)
     return std::nullopt;
 }
 
+/// -g: sscep's OpenSSL engine. Only pkcs11 has a meaning here; the others
+/// reached keys that PKCS#11 reaches too (CAPI stores, TPMs), so the usage
+/// error says how.
+reason set_engine(options& o, std::string_view v)
+{
+    if (v == "pkcs11") {
+        o.engine = std::string(v);
+        return std::nullopt;
+    }
+    return "engine " + quoted(v) + " is not supported: ascep reaches hardware keys through PKCS#11 only; use -g "
+           "pkcs11 or give -k a PKCS#11 URI such as 'pkcs11:token=NAME;object=LABEL' (for a TPM 2.0: "
+           "tpm2-pkcs11; docs/keys.md)";
+}
+
 // Flags take no value; the parameter keeps one signature for the table.
 #define ASCEP_FLAG(field)                                                                                              \
     [](options& o, std::string_view) -> reason {                                                                       \
@@ -233,9 +247,11 @@ const option_spec table[] = {
      ASCEP_STRING(out)},
 
     // enroll, getcert, getcrl, inspect
-    {'k', 'k', "key", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
-                                  | bit(operation::inspect),
-     "private key file (renew: the key of -l, replaced with the new one)", ASCEP_STRING(key)},
+    {'k', 'k', "key", "FILE|URI", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
+                                      | bit(operation::inspect) | bit(operation::mkrequest),
+     "private key file, or a token key as a PKCS#11 URI 'pkcs11:token=T;object=L' (renew: the key of -l, replaced "
+     "with the new one; mkrequest: the key to make, default PREFIX.key)",
+     ASCEP_STRING(key)},
     {id_key_pass, 0, "key-pass", "file:PATH|env:VAR|fd:N", key_file_ops,
      "passphrase of encrypted key files read, and of the keys written (PKCS#8, AES-256); not pass:",
      [](options& o, std::string_view v) -> reason {
@@ -246,9 +262,10 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_STRING_SET(key_pass)},
-    {'r', 'r', "csr", "FILE", bit(operation::enroll), "certificate request (PKCS#10) file", ASCEP_STRING(csr)},
-    {'K', 'K', "old-key", "FILE", bit(operation::enroll), "renewal: the key of the certificate given with -O",
-     ASCEP_STRING(old_key)},
+    {'r', 'r', "csr", "FILE", bit(operation::enroll) | bit(operation::mkrequest),
+     "certificate request (PKCS#10) file (mkrequest: written, default PREFIX.csr)", ASCEP_STRING(csr)},
+    {'K', 'K', "old-key", "FILE|URI", bit(operation::enroll),
+     "renewal: the key of the certificate given with -O (a file or a PKCS#11 URI)", ASCEP_STRING(old_key)},
     {'O', 'O', "old-cert", "FILE", bit(operation::enroll), "renewal: sign the request with this existing certificate",
      ASCEP_STRING(old_cert)},
     {'l', 'l', "local-cert", "FILE", enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
@@ -288,6 +305,23 @@ const option_spec table[] = {
          return std::nullopt;
      },
      ASCEP_OPTIONAL(serial)},
+
+    // PKCS#11 token keys
+    {'g', 'g', "engine", "pkcs11", key_ops,
+     "sscep's engine: only pkcs11 (then -k and -K name token keys: URIs, or labels); other engines: use a "
+     "PKCS#11 URI",
+     set_engine, ASCEP_STRING_SET(engine)},
+    {id_pkcs11_module, 0, "pkcs11-module", "PATH", key_ops,
+     "PKCS#11 module for token keys (default: module-path= in the URI, else p11-kit's configured modules)",
+     ASCEP_STRING(pkcs11_module)},
+    {id_pin_file, 0, "pin-file", "FILE", key_ops,
+     "read the token PIN from FILE (also pin-source=file:PATH in the URI, or ASCEP_PIN; never on the command line)",
+     ASCEP_STRING(pin_file)},
+    {id_store_cert, 0, "store-cert", "", enroll_ops,
+     "token key: also store the issued certificate on the token, beside the key (same CKA_ID)",
+     ASCEP_FLAG(store_cert)},
+    {id_replace_key, 0, "replace-key", "", bit(operation::mkrequest),
+     "token key: replace a key that already has the URI's label (default: refuse)", ASCEP_FLAG(replace_key)},
 
     // mkrequest
     {id_ip, 0, "ip", "ADDRESS", bit(operation::mkrequest), "subjectAltName IP address (also -ip)",

@@ -33,6 +33,9 @@ constexpr op_mask enroll_ops = bit(operation::enroll) | renew_op;
 constexpr op_mask key_file_ops = enroll_ops | bit(operation::getcert) | bit(operation::getcrl)
                             | bit(operation::mkrequest) | bit(operation::inspect) | fleet_op;
 constexpr op_mask all_ops = network_ops | bit(operation::mkrequest) | bit(operation::inspect) | status_op;
+/// The operations that use a private key (-k, -K): token options apply to them.
+constexpr op_mask key_ops = enroll_ops | bit(operation::getcert) | bit(operation::getcrl) | bit(operation::mkrequest)
+                            | bit(operation::inspect);
 
 /// Ids of the options that have only a long name (short options use their letter).
 enum long_only_id : int {
@@ -69,6 +72,10 @@ enum long_only_id : int {
     id_metrics_file,
     id_metrics_listen,
     id_key_pass,
+    id_pkcs11_module,
+    id_pin_file,
+    id_store_cert,
+    id_replace_key,
 };
 
 struct option_spec {

@@ -13,6 +13,8 @@
 #include "cli/parse_error.hpp"
 #include "fleet/shard.hpp"
 
+#include <botan/secmem.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -140,6 +142,18 @@ struct options {
     std::string request_out;   ///< -m --write-request: write the PKCS#7 request, do not send
     std::optional<serial_number> serial; ///< -s --serial (getcert)
 
+    // --- PKCS#11 token keys (docs/keys.md): -k/-K may be pkcs11: URIs ---
+    /// -g --engine: sscep's OpenSSL engine; only "pkcs11" (then -k/-K name
+    /// token keys, URIs or labels).
+    std::string engine;
+    std::string pkcs11_module; ///< --pkcs11-module PATH (config: the engine section's MODULE_PATH)
+    std::string pin_file;      ///< --pin-file FILE
+    /// A PIN from an sscep config file ([sscep_engine_pkcs11] PIN), warned
+    /// about; never from argv. Zeroed when freed.
+    Botan::secure_vector<char> config_pin;
+    bool store_cert = false;  ///< --store-cert: also store the issued certificate on the token
+    bool replace_key = false; ///< --replace-key (mkrequest): a token key with that label may be replaced
+
     // --- mkrequest ---
     std::vector<alt_name> alt_names;          ///< -ip / -dns / -email NAME, in order
     /// The positional [challenge] or --challenge (mkrequest, fleet): argv,
@@ -149,6 +163,8 @@ struct options {
     std::vector<subject_attribute> subject;   ///< --subject; empty = CN from the first NAME
     std::optional<unsigned> key_bits;         ///< --bits; defaulted
     std::string prefix;                       ///< --prefix; defaulted ("local": local.key, local.csr)
+    // mkrequest also writes -k (a file, or a key made on the token a
+    // pkcs11: URI names) and -r; finalize() defaults them from --prefix.
 
     // --- fleet (also -u, -c, -i, -E, -S, -t, -T, -n, --bits, --challenge, -w/--out DIR) ---
     std::string manifest;       ///< --manifest CSV
@@ -195,6 +211,11 @@ result<options> parse_arguments(std::span<const char* const> argv);
 /// ("missing private key (-k)"), option pairs (-K with -O), fills defaults,
 /// and -d implies -v. Errors: usage errors only.
 result<void> finalize(options& opts);
+
+/// sscep's -g pkcs11 key names as RFC 7512 URIs: a URI stays as it is,
+/// "label_NAME" and any other name become "pkcs11:object=NAME", "id_HEX"
+/// "pkcs11:id=%HE%X.."; empty stays empty.
+std::string as_pkcs11_uri(const std::string& name);
 
 /// What parse() gives: the options and warnings to print (unknown config keys,
 /// ignored config sections), one line each, without the program name.

@@ -1,6 +1,7 @@
 // getcert and getcrl: one signed request, one verified reply.
 #include "asn1/rfc4514.hpp"
 #include "cli/files.hpp"
+#include "cli/key_source.hpp"
 #include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
 #include "cli/session.hpp"
@@ -29,13 +30,13 @@ file_result<query_setup> prepare(session& s)
     const auto pass = resolve_key_pass(s.opts);
     if (!pass)
         return pass.error();
-    auto key = load_private_key(s.opts.key, pass->get());
+    auto key = open_key(s.opts, s.opts.key, pass->get());
     if (!key)
         return key.error();
     auto local = load_certificate(s.opts.local_cert);
     if (!local)
         return local.error();
-    if (local->subject_public_key_bitstring() != (*key)->public_key_bits())
+    if (local->subject_public_key_bitstring() != (*key)->public_key().public_key_bits())
         return file_failure("the certificate " + s.opts.local_cert + " is not for the key " + s.opts.key);
     auto roles = s.load_ca_roles();
     if (!roles)
@@ -48,7 +49,7 @@ file_result<query_setup> prepare(session& s)
         algorithms.use_post = *s.opts.post;
     for (const auto& w : algorithms.warnings)
         s.out.warn(w);
-    return query_setup{std::make_shared<const cms::private_key_ops>(*key), *local, *roles, algorithms};
+    return query_setup{std::move(*key), *local, *roles, algorithms};
 }
 
 /// Sends the query and checks the reply; a FAILURE becomes its exit code.
@@ -80,7 +81,7 @@ file_result<scep::cert_rep> exchange(session& s, const query_setup& q, const sce
 
 scep::query_context context_of(const query_setup& q)
 {
-    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(q.key->key()),
+    return {{*q.key, q.local}, {q.roles.encryption}, q.algorithms, scep::transaction_id_for(q.key->public_key()),
             std::chrono::system_clock::now()};
 }
 

@@ -4,14 +4,15 @@
 // pair. The swap is io::pair_swap's: whatever the crash point, the files on
 // disk say how a re-run goes on, and no key sits beside a certificate that
 // is not for it. The enrollment itself is enroll's (cli/enrollment.hpp).
-#include "asn1/rfc3339.hpp"
-#include "asn1/rfc4514.hpp"
 #include "cli/challenge.hpp"
 #include "cli/enrollment.hpp"
 #include "cli/files.hpp"
 #include "cli/key_pass.hpp"
 #include "cli/operations.hpp"
+#include "cli/renewal_support.hpp"
 #include "cli/session.hpp"
+#include "cli/token_renewal.hpp"
+#include "cms/software_key.hpp"
 #include "fleet/metrics.hpp"
 #include "io/duration.hpp"
 #include "io/durable_file.hpp"
@@ -27,22 +28,6 @@
 
 namespace ascep::cli {
 namespace {
-
-using sys_clock = std::chrono::system_clock;
-
-/// "in 29d 23h", "2d 1h ago".
-std::string relative_text(sys_clock::time_point t, sys_clock::time_point now)
-{
-    const auto d = std::chrono::duration_cast<std::chrono::seconds>(t - now);
-    if (d.count() >= 0)
-        return "in " + io::describe_duration(d);
-    return io::describe_duration(-d) + " ago";
-}
-
-std::string serial_of(const Botan::X509_Certificate& cert)
-{
-    return Botan::hex_encode(cert.serial_number());
-}
 
 struct key_pair {
     std::shared_ptr<Botan::Private_Key> key;
@@ -62,26 +47,6 @@ file_result<key_pair> load_pair(const std::string& key_file, const std::string& 
     if (cert->subject_public_key_bitstring() != (*key)->public_key_bits())
         return file_failure("the certificate " + cert_file + " is not for the key " + key_file);
     return key_pair{std::move(*key), std::move(*cert)};
-}
-
-/// The request for the new key: the old certificate's subject and
-/// subjectAltNames. The old pair's signature vouches for it, so the
-/// challenge is usually empty; a CA that wants one for renewals too (some
-/// NDES set-ups without Renewal in their caps) gets it from
-/// --challenge-file, ASCEP_CHALLENGE or --challenge.
-file_result<std::vector<std::uint8_t>> renewal_csr(const Botan::Private_Key& key, const Botan::X509_Certificate& old,
-                                                   const std::string& challenge)
-{
-    scep::csr_fields f;
-    f.challenge = challenge;
-    f.subject = old.subject_dn();
-    const auto& alt = old.subject_alt_name();
-    f.dns = alt.get_attribute("DNS");
-    f.email = alt.get_attribute("RFC822");
-    f.ip = alt.get_attribute("IP");
-    if (auto bad = scep::check_csr_fields(f))
-        return file_failure("cannot ask for the names of " + asn1::rfc4514(old.subject_dn()) + ": " + *bad);
-    return scep::make_csr(cms::private_key_ops(key), f);
 }
 
 /// renew's run: the paths, and what the --json object and the last lines say.
@@ -139,6 +104,8 @@ public:
         if (!challenge)
             return s_.out.finish(challenge.error());
         challenge_ = std::move(*challenge);
+        if (is_token_key(s_.opts.key))
+            return run_token_renewal(s_, challenge_);
         // The passphrase too: a wrong one must stop the run before KEY.new.
         auto pass = resolve_key_pass(s_.opts);
         if (!pass)
@@ -177,27 +144,9 @@ private:
         auto pair = load_pair(paths_.key, paths_.cert, key_pass_.get());
         if (!pair)
             return s_.out.finish(pair.error());
-        const auto now = sys_clock::now();
-        const auto not_after = pair->cert.not_after().to_std_timepoint();
-        const auto due_from = not_after - *opts.renew_within;
-        const bool due = now >= due_from;
-        auto& j = s_.out.json();
-        j["due"] = due;
-        j["renewed"] = false;
-        j["serial"] = serial_of(pair->cert);
-        j["not_after"] = asn1::rfc3339(not_after);
-        j["renew_after"] = asn1::rfc3339(due_from);
-        const std::string expiry = paths_.cert + " expires " + asn1::rfc3339(not_after) + " (" +
-                                   relative_text(not_after, now) + ")";
-        if (!due) {
-            // Contacts nothing: a daily timer costs the CA nothing until it is time.
-            s_.out.info(expiry + "; not due for renewal until " + asn1::rfc3339(due_from) + " (" +
-                        relative_text(due_from, now) + ", --within " + io::describe_duration(*opts.renew_within) +
-                        ")");
+        std::string expiry;
+        if (!check_due(s_, pair->cert, paths_.cert, expiry))
             return s_.out.finish(0);
-        }
-        if (now > not_after)
-            s_.out.warn(paths_.cert + " has expired; the CA may refuse a request signed by it");
 
         if (opts.reuse_key) {
             s_.out.info(expiry + ": renewing with the same key");
@@ -232,7 +181,7 @@ private:
         j["due"] = true;
         j["renewed"] = false;
         j["old_serial"] = serial_of(old->cert);
-        auto csr = renewal_csr(**key, old->cert, challenge_);
+        auto csr = renewal_csr(cms::software_key(*key), old->cert, challenge_);
         if (!csr)
             return s_.out.finish(csr.error());
 
@@ -304,24 +253,13 @@ private:
         s_.out.info("certificate written as " + paths_.cert);
         s_.out.info("private key written as " + paths_.key);
         s_.out.info("previous pair kept as " + paths_.key_prev() + " and " + paths_.cert_prev());
-        auto& j = s_.out.json();
-        j["due"] = true;
-        j["renewed"] = true;
-        j["certificate"] = paths_.cert;
-        j["key"] = paths_.key;
-        j["previous_certificate"] = paths_.cert_prev();
-        j["previous_key"] = paths_.key_prev();
-        j["subject"] = asn1::rfc4514(cert.subject_dn());
-        j["serial"] = serial_of(cert);
-        if (previous)
-            j["old_serial"] = serial_of(*previous);
-        j["not_after"] = asn1::rfc3339(cert.not_after().to_std_timepoint());
+        report_renewed(s_, cert, previous, {paths_.cert, paths_.key, paths_.cert_prev(), paths_.key_prev()});
         return s_.out.finish(0);
     }
 
     static std::int64_t unix_now()
     {
-        return std::chrono::duration_cast<std::chrono::seconds>(sys_clock::now().time_since_epoch()).count();
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
     void write_metrics(std::int64_t now)

@@ -1,4 +1,5 @@
 #include "cms/enveloped_data.hpp"
+#include "cms/software_key.hpp"
 
 #include "asn1/ber.hpp"
 #include "asn1/der_set.hpp"
@@ -172,7 +173,7 @@ std::optional<Botan::secure_vector<std::uint8_t>> unwrap_key(const key_trans_rec
 
 bytes decrypt_with(const enveloped_data& env, const private_key_ops& key, const Botan::X509_Certificate& cert)
 {
-    if (key.key().algo_name() != "RSA")
+    if (key.public_key().algo_name() != "RSA")
         throw cms_failure(errc::invalid_key);
     if (env.recipients.empty())
         throw cms_failure(errc::no_matching_recipient);
@@ -259,7 +260,7 @@ boost::system::result<bytes> decrypt(const enveloped_data& env, const private_ke
 boost::system::result<bytes> decrypt(const enveloped_data& env, const Botan::Private_Key& key,
                                      const Botan::X509_Certificate& cert)
 {
-    const private_key_ops ops(key);
+    const software_key ops(key);
     return decrypt(env, ops, cert);
 }
 

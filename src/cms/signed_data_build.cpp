@@ -1,4 +1,5 @@
 #include "asn1/der_set.hpp"
+#include "cms/software_key.hpp"
 #include "asn1/oids.hpp"
 #include "cms/content_info.hpp"
 #include "cms/guard.hpp"
@@ -76,7 +77,7 @@ bytes signed_attributes_for(const signing_request& req)
 
 bytes build(const signing_request& req, const private_key_ops& key, const Botan::X509_Certificate& signer_cert)
 {
-    if (key.key().algo_name() != "RSA")
+    if (key.public_key().algo_name() != "RSA")
         throw cms_failure(errc::invalid_key);
 
     bytes signed_attrs = signed_attributes_for(req);
@@ -122,7 +123,7 @@ boost::system::result<bytes> make_signed_data(const signing_request& request, co
 boost::system::result<bytes> make_signed_data(const signing_request& request, const Botan::Private_Key& key,
                                               const Botan::X509_Certificate& signer_cert)
 {
-    const private_key_ops ops(key);
+    const software_key ops(key);
     return make_signed_data(request, ops, signer_cert);
 }
 

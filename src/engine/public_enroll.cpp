@@ -1,6 +1,7 @@
 // ascep::prepare_enrollment and ascep::async_enroll (include/ascep/enroll.hpp):
 // the public face of scep::enroll_fsm run by engine::async_enroll.
 #include "ascep/enroll.hpp"
+#include "cms/software_key.hpp"
 
 #include "engine/client_impl.hpp"
 #include "engine/enroll.hpp"
@@ -80,14 +81,19 @@ std::optional<Botan::X509_DN> checked_csr_subject(const std::vector<std::uint8_t
     return csr->subject;
 }
 
-/// The key's shared private operation: the caller's, or a new one.
+/// The key's shared private operation: the caller's, the request's, or a
+/// new one for request.key.
 std::shared_ptr<const cms::private_key_ops> key_ops_of(const enroll_request& request,
                                                        std::shared_ptr<const cms::private_key_ops> ops,
                                                        std::string& why)
 {
     if (!ops)
-        return std::make_shared<const cms::private_key_ops>(request.key);
-    if (request.key && request.key != ops->shared_key() && !same_key(*request.key, ops->key())) {
+        ops = request.signing_key;
+    if (!ops)
+        return std::make_shared<const cms::software_key>(request.key);
+    const auto* soft = dynamic_cast<const cms::software_key*>(ops.get());
+    const bool same_object = soft != nullptr && soft->shared_key() == request.key;
+    if (request.key && !same_object && !same_key(*request.key, ops->public_key())) {
         why = "the key and its private operation hold different keys";
         return nullptr;
     }
@@ -146,26 +152,31 @@ std::optional<enroll_plan> engine::prepare_enrollment(const enroll_request& requ
                                                       std::shared_ptr<const cms::private_key_ops> ops,
                                                       Botan::RandomNumberGenerator& rng, std::string& why)
 {
-    if (!request.key && !ops) {
+    if (!request.key && !request.signing_key && !ops) {
         why = "no private key";
         return std::nullopt;
     }
     const auto key = key_ops_of(request, std::move(ops), why);
     if (!key)
         return std::nullopt;
-    auto subject = checked_csr_subject(request.csr, key->key(), why);
+    auto subject = checked_csr_subject(request.csr, key->public_key(), why);
     if (!subject)
         return std::nullopt;
 
     auto st = std::make_shared<enroll_plan::state>();
     auto& p = st->params;
     const bool renewal = request.old_cert.has_value();
-    if (renewal != (request.old_key != nullptr)) {
+    if (renewal != (request.old_key != nullptr || request.old_signing_key != nullptr)) {
         why = "renewal needs both the old certificate and its key";
         return std::nullopt;
     }
-    p.signer_key = renewal ? std::make_shared<const cms::private_key_ops>(request.old_key) : key;
-    const Botan::Private_Key& signer = p.signer_key->key();
+    if (!renewal)
+        p.signer_key = key;
+    else if (request.old_signing_key)
+        p.signer_key = request.old_signing_key;
+    else
+        p.signer_key = std::make_shared<const cms::software_key>(request.old_key);
+    const Botan::Public_Key& signer = p.signer_key->public_key();
     if (renewal) {
         if (request.old_cert->subject_public_key_bitstring() != signer.public_key_bits()) {
             why = "the old certificate is not for the old key";
@@ -215,12 +226,12 @@ std::optional<enroll_plan> engine::prepare_enrollment(const enroll_request& requ
     p.type = renewal && caps.renewal() ? scep::message_type::renewal_req : scep::message_type::pkcs_req;
     p.csr = request.csr;
     p.subject = std::move(*subject);
-    p.csr_key = std::shared_ptr<const Botan::Public_Key>(key, &key->key()); // owned through the ops
+    p.csr_key = std::shared_ptr<const Botan::Public_Key>(key, &key->public_key()); // owned through the ops
     p.ca_cert = roles->ca;
     p.recipients = {roles->encryption};
     p.trusted_signers = roles->signers;
     p.ca_certificates = roles->all;
-    p.transaction_id = scep::transaction_id_for(key->key());
+    p.transaction_id = scep::transaction_id_for(key->public_key());
     p.polling = {request.poll_interval, request.max_poll_time, request.max_poll_count};
     p.resume = request.resume;
     return enroll_plan(std::move(st));

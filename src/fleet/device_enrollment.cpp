@@ -290,7 +290,8 @@ asio::awaitable<void> fleet_run::enroll_device(device d, device_progress st, boo
         std::string why;
         {
             ascep::enroll_request req;
-            req.key = material.key_ops ? material.key_ops->shared_key() : material.key;
+            if (!material.key_ops)
+                req.key = material.key;
             req.csr = material.csr;
             req.ca_certificates = ca_certs_;
             req.encryption_cert = settings_.encryption_cert;

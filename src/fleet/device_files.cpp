@@ -1,5 +1,8 @@
 #include "fleet/device_files.hpp"
 
+#include "keys/pkcs11_uri.hpp"
+#include "cms/software_key.hpp"
+
 #include "io/durable_file.hpp"
 #include "keys/key_file.hpp"
 #include "scep/csr.hpp"
@@ -114,7 +117,7 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
     if (reuse_csr) {
         if (auto old = load_csr(csr_path); old && scep::csr_is_for(old->summary, *m.key)) {
             m.csr = std::move(old->der);
-            m.key_ops = std::make_shared<const cms::private_key_ops>(m.key);
+            m.key_ops = std::make_shared<const cms::software_key>(m.key);
             return;
         }
     }
@@ -140,7 +143,7 @@ void request_for(device_material& m, const device& d, const std::string& csr_pat
         return;
     }
     try {
-        auto ops = std::make_shared<const cms::private_key_ops>(m.key);
+        auto ops = std::make_shared<const cms::software_key>(m.key);
         auto csr = scep::make_csr(*ops, fields);
         if (auto e = io::write_file_atomic(csr_path, Botan::PEM_Code::encode(csr, "CERTIFICATE REQUEST"), 0644,
                                            io::directory_sync::now, &m.write_error);
@@ -166,7 +169,12 @@ device_material prepare_material(const device& d, const device_paths& paths, uns
         return m;
     }
     std::string why;
-    if (!d.key_file.empty()) {
+    if (keys::is_pkcs11_uri(d.key_file)) {
+        // A token key's every operation blocks on the token, and the fleet
+        // signs and decrypts on its event loop; one-shot commands take them.
+        why = "the key column names a PKCS#11 token key; fleet mode takes key files only (enroll a token key "
+              "with ascep enroll -k URI)";
+    } else if (!d.key_file.empty()) {
         m.key = load_private_key(d.key_file, pass, why);
     } else if (io::file_exists(paths.key)) {
         m.key = load_private_key(paths.key, pass, why);

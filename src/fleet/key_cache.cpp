@@ -8,7 +8,7 @@ std::size_t key_cache::estimate(const cached_key& entry)
 {
     std::size_t modulus = 256;
     if (entry.key_ops)
-        if (const auto* rsa = dynamic_cast<const Botan::RSA_PublicKey*>(&entry.key_ops->key()))
+        if (const auto* rsa = dynamic_cast<const Botan::RSA_PublicKey*>(&entry.key_ops->public_key()))
             modulus = rsa->get_n().bytes();
     return 5 * 1024 + 32 * modulus + entry.csr.size();
 }

@@ -196,7 +196,7 @@ std::vector<std::uint8_t> make_csr(const cms::private_key_ops& key, const csr_fi
         .start_cons(Botan::SEQUENCE)
         .encode(std::size_t{0})
         .encode(fields.subject)
-        .raw_bytes(key.key().subject_public_key())
+        .raw_bytes(key.public_key().subject_public_key())
         .raw_bytes(asn1::encode_der_set_of(std::move(attributes), Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC))
         .end_cons();
     return make_signed_object(key, tbs);

@@ -40,7 +40,7 @@ Botan::X509_Certificate make_self_signed(const cms::private_key_ops& key, const 
         .encode(Botan::X509_Time(now + hours(24 * 365)))
         .end_cons()
         .encode(subject)
-        .raw_bytes(key.key().subject_public_key())
+        .raw_bytes(key.public_key().subject_public_key())
         .start_explicit(3)
         .start_cons(Botan::SEQUENCE)
         .encode(ext)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "scep/csr.hpp"
+#include "cms/software_key.hpp"
 
 #include "scep/pki_message.hpp"
 #include "testca/chain_order.hpp"
@@ -35,7 +36,7 @@ struct identity {
 
     identity() = default;
     identity(std::shared_ptr<const Botan::Private_Key> k, Botan::X509_Certificate c)
-        : key(std::move(k)), cert(std::move(c)), ops(std::make_shared<const cms::private_key_ops>(key))
+        : key(std::move(k)), cert(std::move(c)), ops(std::make_shared<const cms::software_key>(key))
     {
     }
 

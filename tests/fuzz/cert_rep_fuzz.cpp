@@ -11,6 +11,7 @@
 // exception escaping the scep API is a bug and crashes here.
 
 #include "fuzz_scep.hpp"
+#include "cms/software_key.hpp"
 
 #include <botan/auto_rng.h>
 
@@ -44,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto msg = scep::parse_pki_message(input, true))
         (void)scep::verify_signature(*msg, f.trusted);
 
-    const cms::private_key_ops ops(*f.client.key);
+    const cms::software_key ops(*f.client.key);
     const scep::reply_keys keys{f.trusted, ops, f.client.cert};
     const auto rep = scep::check_cert_rep(input, f.sent, keys);
     if (fuzz::verbose())

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "fuzz_identity.hpp"
+#include "cms/software_key.hpp"
 
 #include "scep/cert_rep.hpp"
 #include "scep/csr.hpp"
@@ -48,7 +49,7 @@ inline scep::bytes client_csr(const recipient& client, const std::string& challe
     f.subject = scep::make_dn({{"CN", "ascep fuzz device"}, {"C", "DE"}, {"O", "ascep"}, {"OU", "fuzz"}}, why).value();
     f.dns = {"device.fuzz.example"};
     f.challenge = challenge;
-    return scep::make_csr(cms::private_key_ops(*client.key), f);
+    return scep::make_csr(cms::software_key(*client.key), f);
 }
 
 /// A client request of `type` with `tid`, signed by `signer`, encrypted to `to`.
@@ -67,7 +68,7 @@ inline scep::bytes client_message(scep::message_type type, const std::string& ti
     out.digest = digest;
     out.certificates = {signer.cert};
     out.now = fixed_now();
-    return scep::make_pki_message(out, {cms::private_key_ops(*signer.key), signer.cert}, rng).value();
+    return scep::make_pki_message(out, {cms::software_key(*signer.key), signer.cert}, rng).value();
 }
 
 /// The test CA's policy in the testca target: a challenge, and one PENDING

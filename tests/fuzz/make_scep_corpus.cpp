@@ -10,6 +10,7 @@
 // change; the seeds are checked in under tests/fuzz/corpus.
 
 #include "fuzz_scep.hpp"
+#include "cms/software_key.hpp"
 
 #include "cms/signed_data.hpp"
 #include "scep/message_data.hpp"
@@ -117,7 +118,7 @@ void cert_rep_seeds(world& w, const fs::path& dir)
             content.fail_info = scep::fail_info::bad_request;
             content.fail_info_text = "fuzz refusal";
         }
-        const auto reply = scep::make_cert_rep(request, w.client.cert, content, {cms::private_key_ops(*w.ca.key), w.ca.cert}, reply_nonce,
+        const auto reply = scep::make_cert_rep(request, w.client.cert, content, {cms::software_key(*w.ca.key), w.ca.cert}, reply_nonce,
                                                v.cipher, fuzz::fixed_now(), w.rng)
                                .value();
         write(dir / (std::string(v.name) + ".der"), reply);
@@ -130,20 +131,20 @@ void cert_rep_seeds(world& w, const fs::path& dir)
     const auto request = scep::parse_pki_message(request_der).value();
     scep::reply_content chain;
     chain.certificates = {cert, w.ca.cert};
-    write(dir / "success_chain.der", scep::make_cert_rep(request, w.client.cert, chain, {cms::private_key_ops(*w.ca.key), w.ca.cert},
+    write(dir / "success_chain.der", scep::make_cert_rep(request, w.client.cert, chain, {cms::software_key(*w.ca.key), w.ca.cert},
                                                          reply_nonce, cipher_algorithm::aes128_cbc,
                                                          fuzz::fixed_now(), w.rng)
                                          .value());
     scep::reply_content crl;
     crl.crls = {testca::make_crl(w.ca_id, std::nullopt, {cert}, fuzz::fixed_now(), w.rng)};
-    write(dir / "success_crl.der", scep::make_cert_rep(request, w.client.cert, crl, {cms::private_key_ops(*w.ca.key), w.ca.cert},
+    write(dir / "success_crl.der", scep::make_cert_rep(request, w.client.cert, crl, {cms::software_key(*w.ca.key), w.ca.cert},
                                                        reply_nonce, cipher_algorithm::aes128_cbc, fuzz::fixed_now(),
                                                        w.rng)
                                        .value());
     scep::reply_content bad_alg;
     bad_alg.status = scep::pki_status::failure;
     bad_alg.fail_info = scep::fail_info::bad_alg;
-    write(dir / "failure_no_text.der", scep::make_cert_rep(request, w.client.cert, bad_alg, {cms::private_key_ops(*w.ca.key), w.ca.cert},
+    write(dir / "failure_no_text.der", scep::make_cert_rep(request, w.client.cert, bad_alg, {cms::software_key(*w.ca.key), w.ca.cert},
                                                            reply_nonce, cipher_algorithm::aes128_cbc,
                                                            fuzz::fixed_now(), w.rng)
                                            .value());

@@ -2,6 +2,7 @@
 // cannot serve (PENDING and polling, GetCert, GetCRL, GetNextCACert, an
 // NDES-like RA), run as a user runs them and checked with openssl.
 #include "ascep_workdir.hpp"
+#include "cms/software_key.hpp"
 #include "csr_version.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
@@ -177,7 +178,7 @@ TEST_CASE("enroll -r with a version-2 request (as iOS makes) is issued by ascep-
     const auto pem = t.dir.read("ios.csr");
     std::string label;
     const auto v0 = Botan::PEM_Code::decode(std::string(pem.begin(), pem.end()), label);
-    const auto v2 = test::csr_with_version({v0.begin(), v0.end()}, 2, cms::private_key_ops(key));
+    const auto v2 = test::csr_with_version({v0.begin(), v0.end()}, 2, cms::software_key(key));
     REQUIRE(scep::read_csr(v2)->version == 2);
     t.dir.write("ios-v2.csr", Botan::PEM_Code::encode(v2, "CERTIFICATE REQUEST"));
 

@@ -15,6 +15,7 @@
 //     "ascep: ..." naming the failure the oracle names.
 // Each case is one process, so none can leak state into the next.
 #include "mutating_ca.hpp"
+#include "cms/software_key.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 
@@ -91,7 +92,7 @@ verdict oracle(const test::served_reply& served, const Botan::Private_Key& key,
                const std::vector<Botan::X509_Certificate>& trusted)
 {
     const scep::sent_request sent{scep::message_type::pkcs_req, served.transaction_id, served.sender_nonce};
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     const scep::reply_keys keys{trusted, ops, served.requester};
     const auto rep = scep::check_cert_rep(served.sent, sent, keys);
     if (!rep)

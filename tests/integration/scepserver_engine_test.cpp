@@ -2,6 +2,7 @@
 // test on a free port. scepserver listens on all interfaces; we only ever
 // talk to it over 127.0.0.1.
 #include "engine/enroll.hpp"
+#include "cms/software_key.hpp"
 #include "engine/operations.hpp"
 #include "scep/ca_certs.hpp"
 #include "scep/ca_roles.hpp"
@@ -41,8 +42,8 @@ enrollment prepare(const scep::ca_roles& roles, const std::string& challenge, sc
     p.csr = test::make_request(*e.key, csr);
     p.subject = test::request_subject(csr);
     p.csr_key = e.key;
-    p.signer_key = std::make_shared<const cms::private_key_ops>(e.key);
-    p.signer_cert = scep::make_self_signed(cms::private_key_ops(*e.key), p.subject, std::chrono::system_clock::now(), test::rng());
+    p.signer_key = std::make_shared<const cms::software_key>(e.key);
+    p.signer_cert = scep::make_self_signed(cms::software_key(*e.key), p.subject, std::chrono::system_clock::now(), test::rng());
     p.ca_cert = roles.ca;
     p.recipients = {roles.encryption};
     p.trusted_signers = roles.signers;

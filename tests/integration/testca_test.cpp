@@ -3,6 +3,7 @@
 // by the Debian scepclient. Each test starts its own server with its own
 // state directory.
 #include "engine/enroll.hpp"
+#include "cms/software_key.hpp"
 #include "engine/operations.hpp"
 #include "scep/ca_certs.hpp"
 #include "scep/ca_roles.hpp"
@@ -116,8 +117,8 @@ enrollment prepare(const scep::ca_roles& roles, const std::string& challenge, in
     p.csr = test::make_request(*key, csr);
     p.subject = test::request_subject(csr);
     p.csr_key = key;
-    p.signer_key = std::make_shared<const cms::private_key_ops>(key);
-    p.signer_cert = scep::make_self_signed(cms::private_key_ops(*key), p.subject, std::chrono::system_clock::now(), test::rng());
+    p.signer_key = std::make_shared<const cms::software_key>(key);
+    p.signer_cert = scep::make_self_signed(cms::software_key(*key), p.subject, std::chrono::system_clock::now(), test::rng());
     p.ca_cert = roles.ca;
     p.recipients = {roles.encryption};
     p.trusted_signers = roles.signers;
@@ -143,13 +144,13 @@ boost::system::result<scep::cert_rep> query(client& c, const scep::query_message
     auto reply = run(c.ioc, engine::async_pki_operation(c.ep, true, q.body, c.diag));
     REQUIRE(reply);
     REQUIRE(reply->has_value());
-    return scep::check_cert_rep(**reply, q.sent, {roles.signers, cms::private_key_ops(key), cert});
+    return scep::check_cert_rep(**reply, q.sent, {roles.signers, cms::software_key(key), cert});
 }
 
 scep::query_context query_context(const scep::ca_roles& roles, const cms::private_key_ops& key,
                                   const Botan::X509_Certificate& cert)
 {
-    return {{key, cert}, {roles.encryption}, {}, scep::transaction_id_for(key.key()), std::chrono::system_clock::now()};
+    return {{key, cert}, {roles.encryption}, {}, scep::transaction_id_for(key.public_key()), std::chrono::system_clock::now()};
 }
 
 /// What a GetCACert answer holds when it is a chain (--intermediate, --ra).
@@ -443,7 +444,7 @@ TEST_CASE("--intermediate: openssl verifies issued certificates through the serv
 
     // The CRL: the issuing CA's, fetched by GetCRL and checked by openssl in the chain.
     const auto id = cms::issuer_and_serial::of(issued);
-    const cms::private_key_ops ops(*e.key);
+    const cms::software_key ops(*e.key);
     const auto fetch_crl = [&](const std::string& name) {
         const auto rep =
             query(c, scep::make_get_crl(id, query_context(h.roles(), ops, issued), test::rng()).value(), h.roles(),
@@ -573,7 +574,7 @@ TEST_CASE("renewal, GetCert, GetCRL after revoke, GetNextCACert after rollover",
     // RenewalReq: a new key, signed with the issued certificate and its key.
     auto second = prepare(roles, "", 17);
     second.params.type = scep::message_type::renewal_req;
-    second.params.signer_key = std::make_shared<const cms::private_key_ops>(first.key);
+    second.params.signer_key = std::make_shared<const cms::software_key>(first.key);
     second.params.signer_cert = issued;
     const auto renewed = enroll(c, std::move(second.params));
     REQUIRE(renewed.result.status == scep::pki_status::success);
@@ -582,7 +583,7 @@ TEST_CASE("renewal, GetCert, GetCRL after revoke, GetNextCACert after rollover",
 
     // GetCert by serial.
     const auto id = cms::issuer_and_serial::of(issued);
-    const cms::private_key_ops first_ops(*first.key);
+    const cms::software_key first_ops(*first.key);
     const auto ctx = query_context(roles, first_ops, issued);
     const auto got = query(c, scep::make_get_cert(id, ctx, test::rng()).value(), roles, *first.key, issued);
     REQUIRE(got);
@@ -609,7 +610,7 @@ TEST_CASE("renewal, GetCert, GetCRL after revoke, GetNextCACert after rollover",
     // A revoked certificate no longer renews.
     auto third = prepare(roles, "", 18);
     third.params.type = scep::message_type::renewal_req;
-    third.params.signer_key = std::make_shared<const cms::private_key_ops>(first.key);
+    third.params.signer_key = std::make_shared<const cms::software_key>(first.key);
     third.params.signer_cert = issued;
     const auto refused = enroll(c, std::move(third.params));
     CHECK(refused.result.status == scep::pki_status::failure);
@@ -697,7 +698,7 @@ TEST_CASE("kill -9 mid-run: after a restart on the same state, certificates and 
 
     // What the first server issued is still served.
     const auto id = cms::issuer_and_serial::of(issued);
-    const auto got = query(c, scep::make_get_cert(id, query_context(roles, cms::private_key_ops(*first.key), issued), test::rng()).value(),
+    const auto got = query(c, scep::make_get_cert(id, query_context(roles, cms::software_key(*first.key), issued), test::rng()).value(),
                            roles, *first.key, issued);
     REQUIRE(got);
     CHECK(scep::requested_certificate(*got, id).value() == issued);

@@ -6,6 +6,7 @@
 // a mistake. Meson passes the python it found in ASCEP_PYTHON and
 // tests/interop/strict_der.py in ASCEP_STRICT_DER (tests/interop/meson.build).
 #include "asn1/ber.hpp"
+#include "cms/software_key.hpp"
 #include "asn1/oids.hpp"
 #include "scep/csr.hpp"
 #include "scep/self_signed.hpp"
@@ -112,7 +113,7 @@ TEST_CASE("cryptography refuses a request whose attributes are out of DER order"
 {
     // The control: without it a lenient cryptography would pass every test here.
     const test::temp_dir dir;
-    const cms::private_key_ops key(test::cached_key(1));
+    const cms::software_key key(test::cached_key(1));
     auto f = fields({{"CN", "a.b"}}, challenge_57);
     f.dns = {"a.b"};
     const auto sorted = scep::make_csr(key, f);
@@ -129,7 +130,7 @@ TEST_CASE("cryptography refuses a request whose attributes are out of DER order"
 TEST_CASE("cryptography reads the requests make_csr builds, every challenge length around the flip")
 {
     const test::temp_dir dir;
-    const cms::private_key_ops key(test::cached_key(1));
+    const cms::software_key key(test::cached_key(1));
     std::vector<std::string> files;
     // -dns a.b: the challengePassword Attribute outgrows the extensionRequest
     // at 30 characters and takes a long-form length at 113.
@@ -196,7 +197,7 @@ TEST_CASE("cryptography reads `ascep mkrequest -dns a.b` with a 57-character cha
 TEST_CASE("cryptography reads the self-signed certificates make_self_signed builds")
 {
     const test::temp_dir dir;
-    const cms::private_key_ops key(test::cached_key(1));
+    const cms::software_key key(test::cached_key(1));
     std::string why;
     std::vector<std::string> files;
     const std::vector<std::vector<scep::dn_attribute>> subjects{

@@ -1,4 +1,5 @@
 #include "mutating_ca.hpp"
+#include "cms/software_key.hpp"
 
 #include "http_query.hpp"
 #include "test_http_server.hpp"
@@ -368,7 +369,7 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
                            const Botan::X509_Certificate& cert, const identity& signer, const der_bytes& sender_nonce) {
         scep::reply_content content;
         content.certificates = {cert};
-        auto reply = scep::make_cert_rep(to, recipient, content, {cms::private_key_ops(*signer.key), signer.cert}, sender_nonce,
+        auto reply = scep::make_cert_rep(to, recipient, content, {cms::software_key(*signer.key), signer.cert}, sender_nonce,
                                          asn1::cipher_algorithm::aes128_cbc, now, rng());
         if (!reply)
             throw std::runtime_error("mutating CA: cannot build a reply: " + reply.error().message());
@@ -413,7 +414,7 @@ served_reply mutating_ca_server::answer(const der_bytes& request)
         other.recipients = {ca_.cert};
         other.certificates = {other_client.cert};
         other.now = now;
-        const auto other_request = scep::make_pki_message(other, {cms::private_key_ops(*other_client.key), other_client.cert}, rng());
+        const auto other_request = scep::make_pki_message(other, {cms::software_key(*other_client.key), other_client.cert}, rng());
         const auto parsed = scep::parse_pki_message(other_request.value()).value();
         out.sent = build(parsed, other_client.cert, issue(ca_, *other_client.key, "other"), ca_, nonce);
         break;

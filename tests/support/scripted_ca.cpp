@@ -1,4 +1,5 @@
 #include "scripted_ca.hpp"
+#include "cms/software_key.hpp"
 
 #include "scep/cert_rep.hpp"
 #include "scep/csr.hpp"
@@ -70,7 +71,7 @@ std::vector<std::uint8_t> scripted_ca::answer(const std::vector<std::uint8_t>& r
     if (kind == reply_kind::wrong_recipient_nonce)
         msg->header.sender_nonce = std::vector<std::uint8_t>(16, 0x5a);
     const identity& signer = kind == reply_kind::signed_by_other_ca ? other_ca_ : ca_;
-    auto reply = scep::make_cert_rep(*msg, *requester, content, {cms::private_key_ops(*signer.key), signer.cert},
+    auto reply = scep::make_cert_rep(*msg, *requester, content, {cms::software_key(*signer.key), signer.cert},
                                      std::vector<std::uint8_t>(16, 0x42), asn1::cipher_algorithm::aes128_cbc,
                                      std::chrono::system_clock::now(), rng());
     if (!reply)

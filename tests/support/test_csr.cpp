@@ -1,4 +1,5 @@
 #include "test_csr.hpp"
+#include "cms/software_key.hpp"
 
 #include "cms/private_key_ops.hpp"
 #include "scep/csr.hpp"
@@ -29,7 +30,7 @@ std::vector<std::uint8_t> make_request(const Botan::Private_Key& key, const requ
     f.email = spec.email;
     if (const auto why = scep::check_csr_fields(f))
         throw std::invalid_argument("test request: " + *why);
-    return scep::make_csr(cms::private_key_ops(key), f);
+    return scep::make_csr(cms::software_key(key), f);
 }
 
 } // namespace ascep::test

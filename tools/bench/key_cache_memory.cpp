@@ -10,6 +10,7 @@
 // Not a test: it measures and prints, nothing passes or fails.
 //   usage: key_cache_memory [N=10000] [BITS=2048]
 #include "cms/private_key_ops.hpp"
+#include "cms/software_key.hpp"
 #include "fleet/key_cache.hpp"
 #include "scep/csr.hpp"
 #include "vm_rss.hpp"
@@ -51,7 +52,7 @@ int main(int argc, char** argv)
     for (long i = 0; i < n; ++i) {
         Botan::DataSource_Memory src(pems[static_cast<std::size_t>(i) % pems.size()]);
         std::shared_ptr<const Botan::Private_Key> key(Botan::PKCS8::load_key(src));
-        auto ops = std::make_shared<const cms::private_key_ops>(key);
+        auto ops = std::make_shared<const cms::software_key>(key);
         auto csr = scep::make_csr(*ops, fields); // signs: the operation and its blinder exist now
         fleet::cached_key entry{std::move(ops), std::move(csr)};
         const auto e = fleet::key_cache::estimate(entry);

@@ -1,4 +1,5 @@
 #include "cli/config_file.hpp"
+#include "keys/pkcs11_uri.hpp"
 
 #include "cli_test_util.hpp"
 #include "temp_dir.hpp"
@@ -230,9 +231,9 @@ TEST_CASE("sectioned format (sscep 0.10)", "[cli][config]")
                        "Typo = 1\n"
                        "\n"
                        "[my_engine]\n"
-                       "engine_id = capi\n"
-                       "[sscep_engine_capi]\n"
-                       "storelocation = LOCAL_MACHINE\n"
+                       "engine_id = pkcs11\n"
+                       "[sscep_engine_pkcs11]\n"
+                       "MODULE_PATH = /usr/lib/softhsm/libsofthsm2.so\n"
                        "[elsewhere]\n"
                        "x = 1\n"
                        "y = 2\n";
@@ -250,12 +251,13 @@ TEST_CASE("sectioned format (sscep 0.10)", "[cli][config]")
         CHECK(a.opts->verbose);
         CHECK(a.opts->cipher == asn1::cipher_algorithm::des_cbc);
         CHECK(a.opts->key.empty()); // [sscep_enroll] is not for getca
-        // The engine, the unknown key in another operation's section and the
-        // unknown section are warnings; engine sections are skipped silently.
-        REQUIRE(a.warnings.size() == 3);
-        CHECK(a.warnings[0] == "test.conf:6: engine 'my_engine': OpenSSL engines are not supported; ignored");
-        CHECK(a.warnings[1] == "test.conf:21: unknown key 'Typo' ignored");
-        CHECK(a.warnings[2] == "test.conf:28: unknown section [elsewhere] ignored");
+        // The unknown key in another operation's section and the unknown
+        // section are warnings; the pkcs11 engine sets the module.
+        REQUIRE(a.warnings.size() == 2);
+        CHECK(a.warnings[0] == "test.conf:21: unknown key 'Typo' ignored");
+        CHECK(a.warnings[1] == "test.conf:28: unknown section [elsewhere] ignored");
+        CHECK(a.opts->engine == "pkcs11");
+        CHECK(a.opts->pkcs11_module == "/usr/lib/softhsm/libsofthsm2.so");
     }
     SECTION("enroll: escapes, the last value of a key wins, booleans")
     {
@@ -416,6 +418,17 @@ TEST_CASE("the sample config files parse to the documented options", "[cli][conf
         REQUIRE(getcrl);
         CHECK(getcrl->opts.out == "crl.crl");
     }
+    SECTION("conf/sscep-pkcs11.conf: a token key through sscep's pkcs11 engine section")
+    {
+        const auto path = source_file("conf/sscep-pkcs11.conf");
+        auto enroll = parse(argv_of({"enroll", "-f", path.c_str()}));
+        REQUIRE(enroll);
+        CHECK(enroll->warnings.empty());
+        CHECK(enroll->opts.engine == "pkcs11");
+        CHECK(enroll->opts.pkcs11_module == "/usr/lib/softhsm/libsofthsm2.so");
+        CHECK(enroll->opts.key == "pkcs11:object=device");
+        CHECK(enroll->opts.config_pin.empty());
+    }
 }
 
 TEST_CASE("parse(): file errors exit 93, usage errors 1", "[cli][config]")
@@ -462,4 +475,58 @@ TEST_CASE("parse(): file errors exit 93, usage errors 1", "[cli][config]")
         REQUIRE_FALSE(r);
         CHECK_THAT(r.error().message, Contains("larger than"));
     }
+}
+
+TEST_CASE("sscep 0.10 engine sections: pkcs11 with MODULE_PATH and PIN; other engines are errors", "[cli][config]")
+{
+    const std::string head = "[sscep]\nURL = http://ca/scep\nengine = e\n[sscep_enroll]\nPrivateKeyFile = dev\n";
+    SECTION("engine_id pkcs11: -g pkcs11, the module, the PIN with a warning, -k as a label URI")
+    {
+        const auto text = head + "[e]\nengine_id = pkcs11\nMODULE_PATH = /m.so\n[sscep_engine_pkcs11]\nPIN = 1234\n";
+        auto a = apply_text(text, {"enroll"});
+        REQUIRE(a.opts);
+        CHECK(a.opts->engine == "pkcs11");
+        CHECK(a.opts->pkcs11_module == "/m.so");
+        CHECK(std::string(a.opts->config_pin.begin(), a.opts->config_pin.end()) == "1234");
+        REQUIRE(a.warnings.size() == 1);
+        CHECK_THAT(a.warnings[0], Contains("test.conf:10: a PIN in the config file is used; a PIN file is safer"));
+        CHECK(a.warnings[0].find("1234") == std::string::npos);
+        CHECK(as_pkcs11_uri(a.opts->key) == "pkcs11:object=dev");
+    }
+    SECTION("the command line's module wins over MODULE_PATH")
+    {
+        const auto text = head + "[e]\nengine_id = pkcs11\nMODULE_PATH = /m.so\n";
+        auto a = apply_text(text, {"enroll", "--pkcs11-module", "/cli.so"});
+        REQUIRE(a.opts);
+        CHECK(a.opts->pkcs11_module == "/cli.so");
+    }
+    for (const char* id : {"capi", "JKSEngine", "tpm2tss"}) {
+        DYNAMIC_SECTION("engine_id " << id << " is an error naming the PKCS#11 way")
+        {
+            auto a = apply_text(head + "[e]\nengine_id = " + id + "\n", {"enroll"});
+            REQUIRE_FALSE(a.opts);
+            CHECK(a.opts.error().line == 7);
+            CHECK_THAT(a.opts.error().message, Contains("OpenSSL engines are not supported"));
+            CHECK_THAT(a.opts.error().message, Contains("engine_id = pkcs11"));
+            CHECK_THAT(a.opts.error().message, Contains("pkcs11:token="));
+        }
+    }
+    SECTION("an engine section without engine_id")
+    {
+        auto a = apply_text(head, {"enroll"});
+        REQUIRE_FALSE(a.opts);
+        CHECK_THAT(a.opts.error().message, Contains("no engine_id"));
+    }
+}
+
+TEST_CASE("-g pkcs11 names: URIs stay, labels and ids become URIs", "[cli]")
+{
+    CHECK(as_pkcs11_uri("pkcs11:token=a;object=b") == "pkcs11:token=a;object=b");
+    CHECK(as_pkcs11_uri("label_my key") == "pkcs11:object=my%20key");
+    std::string why;
+    const auto id = keys::pkcs11_uri::parse(as_pkcs11_uri("id_01ab"), why);
+    REQUIRE(id);
+    CHECK(id->id() == std::vector<std::uint8_t>{0x01, 0xab});
+    CHECK(as_pkcs11_uri("device") == "pkcs11:object=device");
+    CHECK(as_pkcs11_uri("") == "");
 }

@@ -1,6 +1,7 @@
 // inspect FILE: real messages built with the scep layer, written as DER, PEM
 // and base64, inspected with --json; the result object is parsed back.
 #include "asn1/oids.hpp"
+#include "cms/software_key.hpp"
 #include "cli/inspect_input.hpp"
 #include "cli/local_operations.hpp"
 #include "cms/signed_data.hpp"
@@ -187,7 +188,7 @@ struct scep_fixture {
     test::identity other_ca = test::self_signed("Other CA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> client_key = test::cached_key(1);
     Botan::X509_DN subject{{{"X520.CommonName", "device-1"}}};
-    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::private_key_ops(*client_key), subject, now, test::rng());
+    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::software_key(*client_key), subject, now, test::rng());
     bytes nonce = random_bytes(scep::nonce_size);
     std::string transaction_id = scep::transaction_id_for(*client_key);
 
@@ -216,7 +217,7 @@ struct scep_fixture {
         m.digest = asn1::digest_algorithm::sha256;
         m.certificates = {client_cert};
         m.now = now;
-        return scep::make_pki_message(m, {cms::private_key_ops(*client_key), client_cert}, test::rng()).value();
+        return scep::make_pki_message(m, {cms::software_key(*client_key), client_cert}, test::rng()).value();
     }
 
     bytes pkcs_req() const { return request(scep::message_type::pkcs_req, csr()); }
@@ -224,7 +225,7 @@ struct scep_fixture {
     bytes reply(const scep::reply_content& content) const
     {
         const auto msg = scep::parse_pki_message(pkcs_req()).value();
-        return scep::make_cert_rep(msg, client_cert, content, {cms::private_key_ops(*ca.key), ca.cert}, random_bytes(16),
+        return scep::make_cert_rep(msg, client_cert, content, {cms::software_key(*ca.key), ca.cert}, random_bytes(16),
                                    asn1::cipher_algorithm::des_ede3_cbc, now, test::rng())
             .value();
     }
@@ -320,7 +321,7 @@ TEST_CASE_METHOD(scep_fixture, "inspect decodes an iOS PKCSReq whose PKCS#10 ver
     fields.subject = *scep::make_dn({{"CN", "iPhone-7F3A"}, {"O", "MDM"}}, why);
     fields.dns = {"iphone-7f3a.example.test"};
     fields.challenge = "sup3r-s3cret";
-    const cms::private_key_ops ops(*client_key);
+    const cms::software_key ops(*client_key);
     const auto v2 = test::csr_with_version(scep::make_csr(ops, fields), 2, ops);
     const auto path = dir.write("ios.der", request(scep::message_type::pkcs_req, v2));
 
@@ -359,7 +360,7 @@ TEST_CASE_METHOD(scep_fixture, "inspect shows a request whose self-signature doe
     std::string why;
     scep::csr_fields fields;
     fields.subject = *scep::make_dn({{"CN", "tampered"}}, why);
-    auto der = scep::make_csr(cms::private_key_ops(*client_key), fields);
+    auto der = scep::make_csr(cms::software_key(*client_key), fields);
     der.back() ^= 1;
     const auto r = run(file_only(dir.write("bad.csr", pem_of(der, "CERTIFICATE REQUEST"))));
     CHECK(r.exit_code == 97);

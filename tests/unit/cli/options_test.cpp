@@ -462,3 +462,39 @@ TEST_CASE("parse: proxy credentials on argv are warned about, a plain proxy is n
     REQUIRE(without);
     CHECK(without->warnings.empty());
 }
+
+TEST_CASE("token keys: -g pkcs11 makes -k/-K token keys, other engines are usage errors", "[cli][options]")
+{
+    auto g = full({"enroll", "-g", "pkcs11", "-u", "http://ca/scep", "-c", "ca.crt", "-k", "label_dev", "-K",
+                   "pkcs11:token=gw;object=old", "-O", "old.crt", "-r", "dev.csr", "-l", "dev.crt",
+                   "--pkcs11-module", "/m.so", "--pin-file", "pin", "--store-cert"});
+    REQUIRE(g);
+    CHECK(g->key == "pkcs11:object=dev");
+    CHECK(g->old_key == "pkcs11:token=gw;object=old");
+    CHECK(g->pkcs11_module == "/m.so");
+    CHECK(g->pin_file == "pin");
+    CHECK(g->store_cert);
+    for (const char* engine : {"capi", "JKSEngine", "tpm2tss", "dynamic"}) {
+        const auto e = args({"enroll", "-g", engine});
+        REQUIRE_FALSE(e);
+        CHECK(e.error().what == parse_error::kind::usage);
+        CHECK_THAT(e.error().message, Contains("is not supported"));
+        CHECK_THAT(e.error().message, Contains("-g pkcs11"));
+        CHECK_THAT(e.error().message, Contains("pkcs11:token="));
+    }
+    CHECK_THAT(error_of(args({"getcaps", "--pin-file", "x"})), Contains("--pin-file"));
+    CHECK(error_of(args({"enroll", "--pin-file", ""})) == "--pin-file: empty value");
+}
+
+TEST_CASE("mkrequest: -k and -r, defaulted from --prefix; --replace-key", "[cli][options]")
+{
+    auto d = full({"mkrequest", "-dns", "gw", "--prefix", "gw"});
+    REQUIRE(d);
+    CHECK(d->key == "gw.key");
+    CHECK(d->csr == "gw.csr");
+    auto k = full({"mkrequest", "-dns", "gw", "-k", "pkcs11:token=t;object=gw", "-r", "gw.req", "--replace-key"});
+    REQUIRE(k);
+    CHECK(k->key == "pkcs11:token=t;object=gw");
+    CHECK(k->csr == "gw.req");
+    CHECK(k->replace_key);
+}

@@ -2,6 +2,7 @@
 // verify with PK_Verifier, it opens what PK_Encryptor_EME wraps, it refuses
 // a wrong key and bad padding, and it makes its private operation once.
 #include "cms/error.hpp"
+#include "cms/software_key.hpp"
 #include "cms/private_key_ops.hpp"
 #include "test_pki.hpp"
 
@@ -28,7 +29,7 @@ const bytes message{'s', 'c', 'e', 'p', ' ', 'a', 't', 't', 'r', 's'};
 TEST_CASE("private_key_ops signatures verify with Botan's PK_Verifier (EMSA3) for every digest")
 {
     const auto key = test::cached_key(0);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     const std::pair<asn1::digest_algorithm, const char*> digests[] = {
         {asn1::digest_algorithm::md5, "MD5"},         {asn1::digest_algorithm::sha1, "SHA-160"},
         {asn1::digest_algorithm::sha224, "SHA-224"},  {asn1::digest_algorithm::sha256, "SHA-256"},
@@ -54,8 +55,8 @@ TEST_CASE("private_key_ops opens PK_Encryptor_EME's PKCS#1 v1.5 and OAEP and ref
 {
     const auto key = test::cached_key(1);
     const auto wrong = test::cached_key(2);
-    const cms::private_key_ops ops(key);
-    const cms::private_key_ops wrong_ops(wrong);
+    const cms::software_key ops(key);
+    const cms::software_key wrong_ops(wrong);
     const auto content_key = test::rng().random_vec(16);
 
     for (const std::string eme : {"EME-PKCS1-v1_5", "OAEP(SHA-256,MGF1(SHA-1))", "OAEP(SHA-160,MGF1(SHA-160))"}) {
@@ -102,7 +103,7 @@ TEST_CASE("private_key_ops: a key that is not RSA is invalid_key, as before")
 {
     const Botan::EC_Group group("secp256r1");
     const auto ec = std::make_shared<Botan::ECDSA_PrivateKey>(test::rng(), group);
-    const cms::private_key_ops ops(ec);
+    const cms::software_key ops(ec);
     CHECK(ops.sign(message, asn1::digest_algorithm::sha256).error() == cms::errc::invalid_key);
     CHECK(ops.decrypt(message, "EME-PKCS1-v1_5").error() == cms::errc::invalid_key);
     CHECK(ops.operations_made() == 0);
@@ -111,7 +112,7 @@ TEST_CASE("private_key_ops: a key that is not RSA is invalid_key, as before")
 TEST_CASE("private_key_ops: made on one thread, used from two")
 {
     const auto key = test::cached_key(0);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     std::thread([&] { CHECK(ops.sign(message, asn1::digest_algorithm::sha256)); }).join();
     Botan::PK_Verifier verifier(*key, "EMSA3(SHA-256)");
     bool ok_a = true;
@@ -139,7 +140,7 @@ TEST_CASE("private_key_ops gives Botan's own results with a modulus whose output
     // modulus must still come out k bytes long: Botan's "Raw" EME strips the
     // zeros and private_op puts them back.
     const auto key = test::cached_key(0);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     // About one signature in 256 starts with a zero byte; 5,000 tries all
     // miss with probability e^-19.5.
     bytes m;

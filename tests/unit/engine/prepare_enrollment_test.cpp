@@ -3,6 +3,7 @@
 // PKCS10_Request gave, and one private operation for the whole enrollment
 // when the caller hands in the one that signed the CSR.
 #include "ascep/enroll.hpp"
+#include "cms/software_key.hpp"
 #include "cms/private_key_ops.hpp"
 #include "engine/prepare_with_key_ops.hpp"
 #include "scep/csr.hpp"
@@ -41,7 +42,7 @@ enroll_request request_for(std::shared_ptr<const Botan::Private_Key> key, std::v
 TEST_CASE("prepare_enrollment accepts the request of its key and takes the subject from it")
 {
     const auto key = test::cached_key(1);
-    const auto csr = scep::make_csr(cms::private_key_ops(key), fields());
+    const auto csr = scep::make_csr(cms::software_key(key), fields());
     std::string why;
     const auto plan = prepare_enrollment(request_for(key, csr), test::rng(), why);
     REQUIRE(plan);
@@ -59,12 +60,12 @@ TEST_CASE("prepare_enrollment refuses as before: another key, a bad signature, n
 {
     const auto key = test::cached_key(1);
     const auto other = test::cached_key(2);
-    const auto csr = scep::make_csr(cms::private_key_ops(other), fields());
+    const auto csr = scep::make_csr(cms::software_key(other), fields());
     std::string why;
     CHECK_FALSE(prepare_enrollment(request_for(key, csr), test::rng(), why));
     CHECK(why == "the certificate request is not for the private key");
 
-    auto forged = scep::make_csr(cms::private_key_ops(key), fields());
+    auto forged = scep::make_csr(cms::software_key(key), fields());
     forged.back() ^= 1; // the signature's last byte
     CHECK_FALSE(prepare_enrollment(request_for(key, forged), test::rng(), why));
     CHECK(why == "the certificate request is not a PKCS#10 request");
@@ -80,7 +81,7 @@ TEST_CASE("prepare_enrollment refuses as before: another key, a bad signature, n
 TEST_CASE("prepare_enrollment reuses the caller's private operation")
 {
     const auto key = test::cached_key(3);
-    const auto ops = std::make_shared<const cms::private_key_ops>(key);
+    const auto ops = std::make_shared<const cms::software_key>(key);
     const auto csr = scep::make_csr(*ops, fields());
     REQUIRE(ops->operations_made() == 1);
 

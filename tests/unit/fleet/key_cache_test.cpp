@@ -2,6 +2,7 @@
 // byte budget; a device that does not fit is not cached (and reads its
 // files at its next poll).
 #include "fleet/key_cache.hpp"
+#include "cms/software_key.hpp"
 
 #include "test_pki.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 
 cached_key entry_for(int slot, std::size_t bits)
 {
-    return {std::make_shared<const cms::private_key_ops>(test::cached_key(slot, bits)),
+    return {std::make_shared<const cms::software_key>(test::cached_key(slot, bits)),
             std::vector<std::uint8_t>(600, 0x30)};
 }
 

@@ -1,6 +1,7 @@
 // scep::parse_dn_text, make_dn and make_csr: the request mkrequest and fleet
 // mode build from text.
 #include "scep/csr.hpp"
+#include "cms/software_key.hpp"
 
 #include "asn1/der_set.hpp"
 #include "asn1/oids.hpp"
@@ -50,7 +51,7 @@ TEST_CASE("make_csr: subject, SANs, challenge, signed by the key", "[scep][csr]"
     f.email = {"ops@example.test"};
     f.challenge = "pw";
     REQUIRE_FALSE(scep::check_csr_fields(f));
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     const auto der = scep::make_csr(ops, f);
     const Botan::PKCS10_Request csr(der);
     const std::unique_ptr<Botan::Public_Key> pub(csr.subject_public_key());
@@ -101,7 +102,7 @@ TEST_CASE("make_csr writes exactly the DER Botan's PKCS10_Request::create wrote"
     // These challenges encode shorter than the extensionRequest, so Botan's
     // fixed order (challengePassword first) is DER's too.
     const auto key = test::cached_key(1);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     for (const std::string challenge : {"s3cret", "", "caf\xc3\xa9 UTF-8"}) {
         INFO("challenge '" << challenge << "'");
         const auto f = fleet_fields(challenge);
@@ -119,7 +120,7 @@ TEST_CASE("read_csr and csr_signed_by: subject and key without loading the key",
 {
     const auto key = test::cached_key(1);
     const auto other = test::cached_key(2);
-    const auto der = scep::make_csr(cms::private_key_ops(key), fleet_fields("pw"));
+    const auto der = scep::make_csr(cms::software_key(key), fleet_fields("pw"));
 
     const auto csr = scep::read_csr(der);
     REQUIRE(csr);
@@ -174,7 +175,7 @@ std::vector<Botan::OID> attribute_order(const std::vector<std::uint8_t>& der)
 TEST_CASE("make_csr writes its attributes in DER order whatever the challenge's length", "[scep][csr]")
 {
     const auto key = test::cached_key(1);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     // With -dns a.b the extensionRequest Attribute has 44 content bytes and
     // the challengePassword one 15 + n: from n = 30 on, DER puts the
     // extensionRequest first (shorter length octet); at n = 29 the lengths
@@ -197,7 +198,7 @@ TEST_CASE("make_csr writes its attributes in DER order whatever the challenge's 
 TEST_CASE("read_csr decodes versions 0 to 2 and says which; others are not requests", "[scep][csr]")
 {
     const auto key = test::cached_key(1);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     const auto v0 = scep::make_csr(ops, fleet_fields("pw"));
     const auto plain = scep::read_csr(v0);
     REQUIRE(plain);
@@ -230,7 +231,7 @@ TEST_CASE("read_csr decodes versions 0 to 2 and says which; others are not reque
 TEST_CASE("read_csr keeps the attributes: challengePassword and the requested extensions", "[scep][csr]")
 {
     const auto key = test::cached_key(1);
-    const auto der = scep::make_csr(cms::private_key_ops(key), fleet_fields("pw"));
+    const auto der = scep::make_csr(cms::software_key(key), fleet_fields("pw"));
     const auto csr = scep::read_csr(der);
     REQUIRE(csr);
     const auto* challenge = cms::find_attribute(csr->attributes, asn1::oids::challenge_password);
@@ -257,7 +258,7 @@ TEST_CASE("csr_signature_verifies checks the request's own signature", "[scep][c
 {
     const auto key = test::cached_key(1);
     const auto other = test::cached_key(2);
-    auto der = scep::make_csr(cms::private_key_ops(key), fleet_fields("pw"));
+    auto der = scep::make_csr(cms::software_key(key), fleet_fields("pw"));
     CHECK(scep::csr_signature_verifies(der, *key));
     CHECK_FALSE(scep::csr_signature_verifies(der, *other));
     der[der.size() - 1] ^= 1; // the last octet of the signature

@@ -1,6 +1,7 @@
 // The enrollment state machine driven by scripted CA replies, in the style of
 // Boost.MySQL's algo tests: events in, actions out, no sockets, no timers.
 #include "asn1/ber.hpp"
+#include "cms/software_key.hpp"
 #include "cms/error.hpp"
 #include "scep/enroll_fsm.hpp"
 #include "scep/error.hpp"
@@ -32,8 +33,8 @@ struct scripted_ca {
         p.csr = test::make_request(*client_key, csr);
         p.subject = test::request_subject(csr);
         p.csr_key = client_key;
-        p.signer_key = std::make_shared<const cms::private_key_ops>(client_key);
-        p.signer_cert = scep::make_self_signed(cms::private_key_ops(*client_key), p.subject, now, test::rng());
+        p.signer_key = std::make_shared<const cms::software_key>(client_key);
+        p.signer_cert = scep::make_self_signed(cms::software_key(*client_key), p.subject, now, test::rng());
         p.ca_cert = ca.cert;
         p.recipients = {ca.cert};
         p.trusted_signers = {ca.cert};
@@ -53,7 +54,7 @@ struct scripted_ca {
         if (content.status == scep::pki_status::success && content.certificates.empty())
             content.certificates = {test::issue(ca, *client_key, "device-7"), ca.cert};
         std::vector<std::uint8_t> nonce(16, 0x33);
-        auto reply = scep::make_cert_rep(msg, requester, content, {cms::private_key_ops(*ca.key), ca.cert}, nonce,
+        auto reply = scep::make_cert_rep(msg, requester, content, {cms::software_key(*ca.key), ca.cert}, nonce,
                                          asn1::cipher_algorithm::aes128_cbc, clock_type::now(), test::rng())
                          .value();
         received.push_back(std::move(msg));

@@ -1,6 +1,7 @@
 // Request and reply bytes built by the scep layer on both sides, the way the
 // client and the test CA use it: no sockets, scripted replies.
 #include "asn1/ber.hpp"
+#include "cms/software_key.hpp"
 #include "asn1/oids.hpp"
 #include "cms/error.hpp"
 #include "scep/cert_rep.hpp"
@@ -36,7 +37,7 @@ struct ca_fixture {
     test::identity other_ca = test::self_signed("Other CA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> client_key = test::cached_key(1);
     Botan::X509_DN subject{{{"X520.CommonName", "device-1"}}};
-    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::private_key_ops(*client_key), subject, now, test::rng());
+    Botan::X509_Certificate client_cert = scep::make_self_signed(cms::software_key(*client_key), subject, now, test::rng());
     bytes csr = make_csr();
     bytes nonce = random_bytes(scep::nonce_size);
 
@@ -70,7 +71,7 @@ struct ca_fixture {
         m.digest = digest;
         m.certificates = {client_cert};
         m.now = now;
-        return scep::make_pki_message(m, {cms::private_key_ops(*client_key), client_cert}, test::rng()).value();
+        return scep::make_pki_message(m, {cms::software_key(*client_key), client_cert}, test::rng()).value();
     }
 
     Botan::X509_Certificate issue_for(const Botan::Public_Key& key) const
@@ -84,7 +85,7 @@ struct ca_fixture {
         const auto msg = scep::parse_pki_message(request).value();
         const auto requester = msg.signed_data.find_certificate(msg.signer().sid);
         REQUIRE(requester);
-        return scep::make_cert_rep(msg, *requester, content, {cms::private_key_ops(*signer.key), signer.cert},
+        return scep::make_cert_rep(msg, *requester, content, {cms::software_key(*signer.key), signer.cert},
                                    random_bytes(16),
                                    asn1::cipher_algorithm::des_cbc, now, test::rng())
             .value();
@@ -93,7 +94,7 @@ struct ca_fixture {
     boost::system::result<scep::cert_rep> check(const bytes& reply_der) const
     {
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        return scep::check_cert_rep(reply_der, sent(), {trusted, cms::private_key_ops(*client_key), client_cert});
+        return scep::check_cert_rep(reply_der, sent(), {trusted, cms::software_key(*client_key), client_cert});
     }
 };
 
@@ -136,7 +137,7 @@ TEST_CASE_METHOD(ca_fixture, "every SET OF in a PKCSReq and in its CertRep is in
     f.subject = *scep::make_dn({{"CN", "a.b"}}, why);
     f.dns = {"a.b"};
     f.challenge = std::string(57, 'c');
-    const auto request_csr = scep::make_csr(cms::private_key_ops(*client_key), f);
+    const auto request_csr = scep::make_csr(cms::software_key(*client_key), f);
     const auto request = pkcs_req_carrying(request_csr);
 
     // The SignedData, its signed attributes (as the SET they are signed
@@ -218,7 +219,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_other = sent();
         sent_other.transaction_id += "0";
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::software_key(*client_key), client_cert}).error() ==
               scep::errc::transaction_id_mismatch);
     }
     SECTION("a transactionID that only shares a prefix")
@@ -226,7 +227,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_prefix = sent();
         sent_prefix.transaction_id.pop_back();
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_prefix, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
+        CHECK(scep::check_cert_rep(good, sent_prefix, {trusted, cms::software_key(*client_key), client_cert}).error() ==
               scep::errc::transaction_id_mismatch);
     }
     SECTION("wrong recipientNonce (a replayed reply)")
@@ -234,7 +235,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
         auto sent_other = sent();
         sent_other.sender_nonce[0] ^= 0xff;
         const std::vector<Botan::X509_Certificate> trusted{ca.cert};
-        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
+        CHECK(scep::check_cert_rep(good, sent_other, {trusted, cms::software_key(*client_key), client_cert}).error() ==
               scep::errc::recipient_nonce_mismatch);
     }
     SECTION("issued certificate for another key")
@@ -247,7 +248,7 @@ TEST_CASE_METHOD(ca_fixture, "every forged or mismatched reply is refused with i
     {
         // Our own PKCSReq, signed by our own certificate, trusted here to get past the signature.
         const std::vector<Botan::X509_Certificate> trusted{client_cert};
-        CHECK(scep::check_cert_rep(request, sent(), {trusted, cms::private_key_ops(*client_key), client_cert}).error() ==
+        CHECK(scep::check_cert_rep(request, sent(), {trusted, cms::software_key(*client_key), client_cert}).error() ==
               scep::errc::unexpected_message_type);
     }
     SECTION("truncated replies never parse")
@@ -289,7 +290,7 @@ TEST_CASE_METHOD(ca_fixture, "a FAILURE signed by another of the CA's certificat
     const std::vector<Botan::X509_Certificate> ca_set{ca.cert, other_ca.cert};
     const auto check_with_set = [&](const bytes& reply_der) {
         return scep::check_cert_rep(reply_der, sent(),
-                                    {trusted, cms::private_key_ops(*client_key), client_cert, ca_set});
+                                    {trusted, cms::software_key(*client_key), client_cert, ca_set});
     };
     scep::reply_content refusal;
     refusal.status = scep::pki_status::failure;

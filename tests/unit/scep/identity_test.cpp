@@ -1,4 +1,5 @@
 #include "asn1/oids.hpp"
+#include "cms/software_key.hpp"
 #include "cms/enveloped_data.hpp"
 #include "cms/signed_data.hpp"
 #include "scep/csr.hpp"
@@ -28,7 +29,7 @@ TEST_CASE("the self-signed request signer has the right shape")
     const auto key = test::cached_key(3);
     const Botan::X509_DN subject({{"X520.CommonName", "device-17"}, {"X520.Organization", "ascep"}});
     const auto now = std::chrono::system_clock::now();
-    const auto cert = scep::make_self_signed(cms::private_key_ops(*key), subject, now, test::rng());
+    const auto cert = scep::make_self_signed(cms::software_key(*key), subject, now, test::rng());
 
     CHECK(cert.subject_dn() == subject);
     CHECK(cert.issuer_dn() == subject);
@@ -42,7 +43,7 @@ TEST_CASE("the self-signed request signer has the right shape")
     CHECK(not_after >= now + std::chrono::hours(24 * 364));
     // A positive serial, different each time.
     CHECK((cert.serial_number().at(0) & 0x80) == 0);
-    CHECK(scep::make_self_signed(cms::private_key_ops(*key), subject, now, test::rng()).serial_number() != cert.serial_number());
+    CHECK(scep::make_self_signed(cms::software_key(*key), subject, now, test::rng()).serial_number() != cert.serial_number());
 }
 
 TEST_CASE("make_self_signed writes exactly the DER Botan's X509_CA::make_cert wrote")
@@ -50,7 +51,7 @@ TEST_CASE("make_self_signed writes exactly the DER Botan's X509_CA::make_cert wr
     const auto key = test::cached_key(3);
     const Botan::X509_DN subject({{"X520.CommonName", "device-18"}, {"X520.Country", "DE"}});
     const auto now = std::chrono::system_clock::now();
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     const auto ours = scep::make_self_signed(ops, subject, now, test::rng());
 
     // The old code, with our serial (the rest is deterministic).
@@ -70,7 +71,7 @@ TEST_CASE("one private operation serves the request, the self-signed certificate
 {
     const auto key = test::cached_key(4);
     const auto ca = test::self_signed("Ops CA", 0);
-    const cms::private_key_ops ops(key);
+    const cms::software_key ops(key);
     CHECK(ops.operations_made() == 0);
 
     std::string why;

@@ -1,4 +1,5 @@
 #include "cms/error.hpp"
+#include "cms/software_key.hpp"
 #include "scep/error.hpp"
 #include "scep/query.hpp"
 #include "scep/transaction_id.hpp"
@@ -31,7 +32,7 @@ struct query_fixture {
         CHECK(msg.header.type == expected);
         const auto asked = cms::decrypt(*msg.envelope, *ca.key, ca.cert).value();
         CHECK(asked == cms::issuer_and_serial::of(mine).encode());
-        const auto reply = scep::make_cert_rep(msg, mine, content, {cms::private_key_ops(*ca.key), ca.cert}, std::vector<std::uint8_t>(16, 7),
+        const auto reply = scep::make_cert_rep(msg, mine, content, {cms::software_key(*ca.key), ca.cert}, std::vector<std::uint8_t>(16, 7),
                                                asn1::cipher_algorithm::aes128_cbc, std::chrono::system_clock::now(),
                                                test::rng())
                                .value();

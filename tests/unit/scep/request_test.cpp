@@ -1,5 +1,6 @@
 // The CA's side of a request: check_request, and the messageData readers.
 #include "asn1/oids.hpp"
+#include "cms/software_key.hpp"
 #include "cms/error.hpp"
 #include "scep/error.hpp"
 #include "scep/message_data.hpp"
@@ -96,7 +97,7 @@ TEST_CASE_METHOD(request_fixture, "refusals carry the failInfo the CA must send"
 
 TEST_CASE_METHOD(request_fixture, "the fallback key opens requests encrypted to the CA when an RA is set")
 {
-    const cms::private_key_ops ra_ops(*ra.key);
+    const cms::software_key ra_ops(*ra.key);
     const scep::signing_identity ra_signing{ra_ops, ra.cert};
     const auto to_ca = request(scep::message_type::pkcs_req, {0x30, 0x00}, ca.cert);
     CHECK(scep::check_request(to_ca, {ra_signing, &ca_signing}).value().refusal == std::nullopt);

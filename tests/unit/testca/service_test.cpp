@@ -2,6 +2,7 @@
 // scep (make_request, the same code the engine sends) go into
 // service::handle, and the replies are checked with scep::check_cert_rep.
 #include "testca/service.hpp"
+#include "cms/software_key.hpp"
 
 #include "cms/error.hpp"
 #include "scep/ca_certs.hpp"
@@ -40,7 +41,7 @@ struct client {
     std::string tid;
 
     client(int slot, const std::string& challenge, std::string tid_override = {})
-        : key(test::cached_key(slot)), ops(std::make_shared<const cms::private_key_ops>(key)),
+        : key(test::cached_key(slot)), ops(std::make_shared<const cms::software_key>(key)),
           subject(test::request_subject(spec(challenge))), csr(test::make_request(*key, spec(challenge))),
           cert(scep::make_self_signed(*ops, subject, now, test::rng())),
           tid(tid_override.empty() ? scep::transaction_id_for(*key) : std::move(tid_override))
@@ -98,7 +99,7 @@ struct fixture {
         REQUIRE(r.status == 200);
         CHECK(r.content_type == "application/x-pki-message");
         const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
-        return scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(key), cert});
+        return scep::check_cert_rep(r.body, q.sent, {trusted, cms::software_key(key), cert});
     }
 
     scep::cert_rep enroll(const client& c, scep::message_type type = scep::message_type::pkcs_req)
@@ -367,7 +368,7 @@ TEST_CASE_METHOD(fixture, "a version-2 request (iOS) is issued, with a warning i
     CHECK(r.log.find("SUCCESS") != std::string::npos);
     CHECK(r.log.find("warning: the certificate request's version is 2") != std::string::npos);
     const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
-    const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value();
+    const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::software_key(*c.key), c.cert}).value();
     const auto cert = scep::issued_certificate(rep, *c.key).value();
     CHECK(cert.subject_dn() == c.subject);
     CHECK(cert.subject_alt_name().get_attribute("DNS") == std::vector<std::string>{"device-1.example.test"});
@@ -391,7 +392,7 @@ TEST_CASE_METHOD(fixture, "GET PKIOperation, with '+' arriving as a space")
     const auto r = svc->handle("GET", "/anything?operation=PKIOperation&message=" + spaced, {}, now);
     REQUIRE(r.status == 200);
     const std::vector<Botan::X509_Certificate> trusted{ca_id.cert};
-    CHECK(scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value().status ==
+    CHECK(scep::check_cert_rep(r.body, q.sent, {trusted, cms::software_key(*c.key), c.cert}).value().status ==
           scep::pki_status::success);
 }
 
@@ -480,7 +481,7 @@ TEST_CASE_METHOD(fixture, "requests are verified: bad signature, unknown type, u
         q.body.back() ^= 0x01;
         const auto r = post(q.body);
         REQUIRE(r.status == 200);
-        const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::private_key_ops(*c.key), c.cert}).value();
+        const auto rep = scep::check_cert_rep(r.body, q.sent, {trusted, cms::software_key(*c.key), c.cert}).value();
         CHECK(rep.status == scep::pki_status::failure);
         CHECK(rep.header.fail_info == scep::fail_info::bad_message_check);
     }

@@ -1,4 +1,4 @@
-#include "cms/private_key_ops.hpp"
+#include "cms/software_key.hpp"
 
 #include "cms/guard.hpp"
 
@@ -22,17 +22,17 @@ const Botan::BigInt& modulus(const Botan::Private_Key& key)
 
 } // namespace
 
-private_key_ops::private_key_ops(std::shared_ptr<const Botan::Private_Key> key) : key_(std::move(key)) {}
+software_key::software_key(std::shared_ptr<const Botan::Private_Key> key) : key_(std::move(key)) {}
 
 // Aliasing constructor with no owner: a borrowed key, never deleted here.
-private_key_ops::private_key_ops(const Botan::Private_Key& key)
+software_key::software_key(const Botan::Private_Key& key)
     : key_(std::shared_ptr<const Botan::Private_Key>(), &key)
 {
 }
 
-private_key_ops::~private_key_ops() = default;
+software_key::~software_key() = default;
 
-Botan::secure_vector<std::uint8_t> private_key_ops::private_op(std::span<const std::uint8_t> x) const
+Botan::secure_vector<std::uint8_t> software_key::private_op(std::span<const std::uint8_t> x) const
 {
     const std::size_t k = modulus(*key_).bytes();
     Botan::secure_vector<std::uint8_t> out;
@@ -56,7 +56,7 @@ Botan::secure_vector<std::uint8_t> private_key_ops::private_op(std::span<const s
     return out;
 }
 
-boost::system::result<bytes> private_key_ops::sign(std::span<const std::uint8_t> message,
+boost::system::result<bytes> software_key::sign(std::span<const std::uint8_t> message,
                                                    asn1::digest_algorithm digest) const
 {
     return guarded<bytes>(errc::invalid_key, [&] {
@@ -72,7 +72,7 @@ boost::system::result<bytes> private_key_ops::sign(std::span<const std::uint8_t>
     });
 }
 
-boost::system::result<Botan::secure_vector<std::uint8_t>> private_key_ops::decrypt(
+boost::system::result<Botan::secure_vector<std::uint8_t>> software_key::decrypt(
     std::span<const std::uint8_t> ciphertext, const std::string& eme) const
 {
     using out = Botan::secure_vector<std::uint8_t>;
@@ -97,7 +97,7 @@ boost::system::result<Botan::secure_vector<std::uint8_t>> private_key_ops::decry
     });
 }
 
-unsigned private_key_ops::operations_made() const
+unsigned software_key::operations_made() const
 {
     const std::lock_guard lock(mutex_);
     return made_;
