@@ -45,7 +45,7 @@ struct service_options {
     std::function<void(const std::string& line)> crash = nullptr;
     /// --faults, drawn with --seed: the SCEP faults are applied here, the
     /// transport faults by the server (through faults()).
-    std::vector<fault_spec> faults;
+    std::vector<fault_spec> faults{};
     std::uint64_t fault_seed = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
+#include "text_files.hpp"
 
 #include "scep/csr.hpp"
 
@@ -15,7 +16,6 @@
 #include <botan/pkcs8.h>
 #include <catch2/catch.hpp>
 
-#include <regex>
 #include <sys/stat.h>
 
 using namespace ascep;
@@ -87,10 +87,10 @@ TEST_CASE("still PENDING at -n exits 3; -R resumes the same transaction")
     CHECK(r.exit_code == 3);
     CHECK_FALSE(t.exists("dev.crt"));
     const auto listing = t.ca.command({"list"});
-    const std::regex tid_re("[0-9A-F]{32}");
-    std::smatch m;
-    REQUIRE(std::regex_search(listing.output, m, tid_re));
-    REQUIRE(t.ca.command({"approve", m.str()}).succeeded());
+    const auto tid = test::first_hex_run(listing.output, 32);
+    INFO(listing.output);
+    REQUIRE(!tid.empty());
+    REQUIRE(t.ca.command({"approve", tid}).succeeded());
     r = t.ascep({"enroll", "-u", t.ca.url, "-c", t.path("ca.crt"), "-k", t.path("dev.key"), "-r", t.path("dev.csr"),
                  "-l", t.path("dev.crt"), "-R"});
     INFO(r.output << r.errors);

@@ -8,6 +8,7 @@
 
 #include <botan/bigint.h>
 #include <botan/hex.h>
+#include <botan/pkix_types.h>
 #include <botan/x509cert.h>
 
 #include <catch2/catch.hpp>

@@ -15,14 +15,16 @@
 
 namespace ascep::test {
 
+// Every member has an initializer, so a designated initializer may name any
+// subset of them without g++'s -Wmissing-field-initializers (an error here).
 struct request_spec {
     /// The subject as `ascep mkrequest -subject` reads it: "CN=device-1,O=ascep tests".
     std::string subject = "CN=ascep test device";
     /// challengePassword; none when empty.
-    std::string challenge;
-    std::vector<std::string> dns;
-    std::vector<std::string> ip;
-    std::vector<std::string> email;
+    std::string challenge{};
+    std::vector<std::string> dns{};
+    std::vector<std::string> ip{};
+    std::vector<std::string> email{};
 };
 
 /// The DER request for `key` (SHA-256, PKCS#1 v1.5). Throws

@@ -17,7 +17,7 @@ struct query_fixture {
     test::identity ca = test::self_signed("CA", 0);
     std::shared_ptr<Botan::RSA_PrivateKey> key = test::cached_key(1);
     Botan::X509_Certificate mine = test::issue(ca, *key, "me");
-    cms::private_key_ops key_ops{*key};
+    cms::software_key key_ops{*key};
 
     scep::query_context context() const
     {

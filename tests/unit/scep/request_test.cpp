@@ -26,8 +26,8 @@ struct request_fixture {
     test::identity ca = test::self_signed("Request CA", 0);
     test::identity ra = test::self_signed("Request RA", 4);
     std::shared_ptr<Botan::RSA_PrivateKey> key = test::cached_key(1);
-    cms::private_key_ops key_ops{*key};
-    cms::private_key_ops ca_ops{*ca.key};
+    cms::software_key key_ops{*key};
+    cms::software_key ca_ops{*ca.key};
     Botan::X509_Certificate self =
         scep::make_self_signed(key_ops, Botan::X509_DN{{{"X520.CommonName", "dev"}}}, now, test::rng());
     scep::signing_identity ca_signing{ca_ops, ca.cert};
