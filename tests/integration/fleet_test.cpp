@@ -47,7 +47,9 @@ std::map<std::string, std::string> snapshot(const fs::path& root)
 {
     std::map<std::string, std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
-        if (!e.is_regular_file() || e.path().filename() == ".lock")
+        // .lock is taken by every run; .last_success is the end of the last
+        // run that left no device failed, so a re-run rewrites it.
+        if (!e.is_regular_file() || e.path().filename() == ".lock" || e.path().filename() == ".last_success")
             continue;
         struct stat st {};
         ::stat(e.path().c_str(), &st);
@@ -101,7 +103,8 @@ TEST_CASE("fleet: 50 devices against ascep-testca, then a re-run that changes no
     CHECK(f.issued_at_ca() == 50);
 
     const auto before = snapshot(f.dir.file("out"));
-    CHECK(before.size() == 50 * 4 + 1); // key, csr, cert, chain per device, and the journal
+    CHECK(before.size() == 50 * 4 + 2); // key, csr, cert, chain per device, the journal and .shard
+    const auto first_success = std::stoll(slurp(f.dir.file("out") / ".last_success"));
     const auto rerun = f.ascep(f.fleet_args("devices.csv", "out", {"--jsonl"}));
     INFO(rerun.output << rerun.errors);
     CHECK(rerun.exit_code == 0);
@@ -109,6 +112,7 @@ TEST_CASE("fleet: 50 devices against ascep-testca, then a re-run that changes no
     CHECK(count_of(rerun.output, "\"event\":\"issued\"") == 0);
     CHECK(f.issued_at_ca() == 50); // nothing new was asked for
     CHECK(snapshot(f.dir.file("out")) == before); // not one file written, not even the journal
+    CHECK(std::stoll(slurp(f.dir.file("out") / ".last_success")) >= first_success);
 }
 
 TEST_CASE("fleet: a bad manifest is reported by line before anything is sent")
