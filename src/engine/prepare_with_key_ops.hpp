@@ -3,7 +3,9 @@
 // makes it on a worker thread). The self-signed certificate, every pkiMessage
 // signature and the reply's decryption then share it (Botan 2.19 makes a new
 // RSA blinder, ~2 ms of CPU, for each private operation otherwise). Kept out
-// of include/ascep/: cms::private_key_ops is not part of the library's API.
+// of include/ascep/: the library's callers give their key as
+// enroll_request::signing_key (ascep/private_key.hpp), where the interface
+// stays opaque; this overload lets a front end pass the ops it already holds.
 #pragma once
 
 #include "ascep/enroll.hpp"
