@@ -5,8 +5,8 @@
 # which suites are skipped.
 #   usage: missing_tool_test.sh SOURCE_ROOT
 # Each case configures a fresh build directory in a temporary directory
-# (nothing is compiled) with PATH stripped of one program, or python3's
-# cryptography module hidden.
+# (nothing is compiled) with PATH stripped of one program (openssl, swtpm),
+# or python3's cryptography module hidden.
 set -u
 src=$(cd "$1" && pwd)
 work=$(mktemp -d)
@@ -36,16 +36,22 @@ strip_path() {
     IFS=$old_ifs
 }
 
-# 1. openssl missing: tools/check fails before building, naming it. (ninja
-#    is hidden too, so that a tools/check which went on could not start a
-#    whole build here: meson setup itself would fail on it, without naming
-#    openssl.)
-strip_path openssl ninja
-out=$(PATH="$work/bin" "$src/tools/check" "$work/b1" -Dstatic_deps=false 2>&1)
-code=$?
-[ "$code" -ne 0 ] || fail "tools/check passed without openssl"
-echo "$out" | grep -q "Program 'openssl' not found" || fail "tools/check did not name openssl: $out"
-[ ! -f "$work/b1/build.ninja" ] || fail "a build directory was configured without openssl"
+# tools/check in $work/DIR with PROGRAM missing from PATH fails before
+# building, naming it. (ninja is hidden too, so that a tools/check which
+# went on could not start a whole build here: meson setup itself would fail
+# on it, without naming PROGRAM.)
+#   usage: check_fails_naming PROGRAM DIR
+check_fails_naming() {
+    strip_path "$1" ninja
+    out=$(PATH="$work/bin" "$src/tools/check" "$work/$2" -Dstatic_deps=false 2>&1)
+    code=$?
+    [ "$code" -ne 0 ] || fail "tools/check passed without $1"
+    echo "$out" | grep -q "Program '$1' not found" || fail "tools/check did not name $1: $out"
+    [ ! -f "$work/$2/build.ninja" ] || fail "a build directory was configured without $1"
+}
+
+# 1. openssl missing.
+check_fails_naming openssl b1
 
 # 2. python3's cryptography missing (hidden from the python3 meson finds):
 #    fails naming the module (ninja hidden for the same reason).
@@ -73,6 +79,9 @@ code=$?
 [ "$code" -eq 0 ] || fail "meson setup -Dinterop=disabled failed without openssl: $out"
 echo "$out" | grep -q "SKIPPED (-Dinterop=disabled)" || fail "the summary does not say the suites are skipped: $out"
 echo "$out" | grep -q "proxy-tls" || fail "the summary does not name proxy-tls: $out"
+
+# 4. swtpm missing (the tpm suite's software TPM).
+check_fails_naming swtpm b4
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed"

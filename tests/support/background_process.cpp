@@ -27,18 +27,26 @@ std::string tail_of(const std::filesystem::path& log)
     return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
 }
 
-bool port_open(std::uint16_t port)
+/// Whether `op` (connect or bind) succeeds on a fresh TCP socket for
+/// 127.0.0.1:port; the socket is closed again.
+template <typename Op>
+bool try_loopback(std::uint16_t port, Op op)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    const bool ok = op(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
     return ok;
+}
+
+bool port_open(std::uint16_t port)
+{
+    return try_loopback(port, ::connect);
 }
 
 } // namespace
@@ -134,6 +142,11 @@ bool background_process::running() const
     return r == 0;
 }
 
+std::string background_process::log_tail() const
+{
+    return tail_of(log_);
+}
+
 void background_process::wait_for_port(std::uint16_t port, std::chrono::milliseconds limit) const
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -163,6 +176,16 @@ std::uint16_t free_port()
     }
     ::close(fd);
     return ntohs(addr.sin_port);
+}
+
+std::uint16_t free_port_pair()
+{
+    for (int i = 0; i < 100; ++i) {
+        const auto port = free_port();
+        if (port < 65535 && try_loopback(static_cast<std::uint16_t>(port + 1), ::bind))
+            return port;
+    }
+    throw std::runtime_error("no two adjacent free TCP ports on 127.0.0.1");
 }
 
 } // namespace ascep::test

@@ -43,6 +43,8 @@ public:
     /// Whether the process still runs; a child found dead is reaped here and
     /// its exit code kept for wait_exit().
     bool running() const;
+    /// The last 2000 characters of the log, for an error message.
+    std::string log_tail() const;
 
 private:
     pid_t pid_ = -1;
@@ -57,5 +59,10 @@ private:
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, read, close).
 std::uint16_t free_port();
+
+/// A port P on 127.0.0.1 that was free a moment ago, with P + 1 free too:
+/// for servers whose clients find a second channel at the next port (swtpm,
+/// whose control channel the swtpm TCTI always reaches at P + 1).
+std::uint16_t free_port_pair();
 
 } // namespace ascep::test

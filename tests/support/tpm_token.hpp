@@ -1,10 +1,11 @@
-// A TPM 2.0 token of the test's own: swtpm (a software TPM on a loopback
-// TCP port), a private D-Bus session bus (dbus-daemon), tpm2-abrmd on it as
-// the resource manager (swtpm alone runs out of object slots under
-// tpm2-pkcs11), and a tpm2-pkcs11 store made with tpm2_ptool, all in the
-// test's temporary directory and all stopped by PID. The environment
-// (DBUS_SESSION_BUS_ADDRESS, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI,
-// TPM2_PKCS11_STORE) is set for this process and the programs it starts.
+// A TPM 2.0 token of the test's own: swtpm (a software TPM on two adjacent
+// loopback TCP ports, the TPM's and its control channel's), a private D-Bus
+// session bus (dbus-daemon), tpm2-abrmd on it as the resource manager (swtpm
+// alone runs out of object slots under tpm2-pkcs11), and a tpm2-pkcs11 store
+// made with tpm2_ptool, all in the test's temporary directory and all
+// stopped by PID. The environment (DBUS_SESSION_BUS_ADDRESS,
+// TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI, TPM2_PKCS11_STORE) is set for this
+// process and the programs it starts.
 #pragma once
 
 #include "background_process.hpp"
