@@ -42,7 +42,7 @@ struct painter {
     }
 };
 
-constexpr std::string_view red = "31", yellow = "33", green = "32", bold = "1", dim = "2";
+constexpr std::string_view red = "31", yellow = "33", green = "32", bold = "1";
 
 std::string pad(std::string text, std::size_t width)
 {
