@@ -4,9 +4,9 @@
 # client (ascep here; put your device image's client in its place), assert
 # on STATE/events.jsonl what the client saw, stop the CA.
 #
-# The CA delays one reply in two by 200 ms (--faults; --seed so that a
-# failing run can be repeated exactly with the same draws), and the event
-# log records which.
+# The CA answers one request in four with 503 + Retry-After (--faults,
+# --seed so that a failing run can be repeated exactly): a client that does
+# not honour Retry-After fails this job.
 #
 # env: ASCEP, ASCEP_TESTCA  the binaries (default: from PATH)
 #      WORK                 where to keep the state, logs and certificates
@@ -57,7 +57,7 @@ umask 022
 # 1. Start the CA. --listen 127.0.0.1:0 picks a free port; the URL file
 #    appears, whole, once the CA accepts connections.
 "$ASCEP_TESTCA" --dir "$STATE" --listen 127.0.0.1:0 --url-file "$WORK/url" \
-    --challenge-file "$WORK/challenge" --faults 'delay=200ms@0.5' --seed 2112 \
+    --challenge-file "$WORK/challenge" --faults 'http503=1@0.25' --seed 2112 \
     >/dev/null 2>"$WORK/ca.log" &
 CA_PID=$!
 tries=0
@@ -80,7 +80,7 @@ openssl verify -CAfile "$STATE/ca.crt" "$WORK/device.crt" >/dev/null || fail "th
 
 # 3. Stop the CA (SIGTERM: clean, state and event log durable) and assert
 #    on what it saw: one certificate issued for one PKCSReq transaction,
-#    and the faults it injected named in the log.
+#    and every 503 it sent answered by the same request again.
 stop_ca
 python3 - "$STATE/events.jsonl" <<'PY' || fail "events.jsonl"
 import json, sys
@@ -88,9 +88,15 @@ events = [json.loads(line) for line in open(sys.argv[1])]
 requests = [e for e in events if "operation" in e]
 issued = [e for e in requests if e.get("messageType") == "PKCSReq" and e["result"].startswith("SUCCESS")]
 tids = {e["transactionID"] for e in requests if e.get("messageType") == "PKCSReq"}
-slow = [e for e in requests if e["fault"] == "delay"]
+busy = [e for e in requests if e["fault"] == "http503"]
 assert len(issued) == 1, f"{len(issued)} certificates issued, expected 1"
 assert len(tids) == 1, f"{len(tids)} transactions, expected 1"
-print(f"testca-job: {len(requests)} requests, {len(slow)} of them delayed, 1 issued")
+for i, e in enumerate(requests):
+    if e["fault"] == "http503":
+        # A 503 is not processed, so its line has no transactionID: the
+        # same operation later is the same request (one enrollment here).
+        again = [l for l in requests[i + 1:] if l["operation"] == e["operation"]]
+        assert again, f"the 503 at {e['time']} ({e['operation']}) was not asked again"
+print(f"testca-job: {len(requests)} requests, {len(busy)} answered 503 + Retry-After and asked again, 1 issued")
 PY
 echo "testca-job: passed"

@@ -70,10 +70,14 @@ private:
 struct call_error {
     boost::system::error_code code;
     std::string text;
+    /// Asking again later may help: the CA was unreachable, slow, overloaded
+    /// (5xx) or closed on us, or sent something that is no SCEP reply at all.
+    bool transient = false;
 };
 
 /// GetCACaps: the capability keywords, one per element ("POSTPKIOperation").
-/// An HTTP error status counts as "no capabilities" (RFC 8894 §3.5.2).
+/// An HTTP 4xx counts as "no capabilities" (RFC 8894 §3.5.2); a 5xx is an
+/// error (the CA is failing, not telling us it has no capabilities).
 /// `c` must outlive the call.
 boost::asio::awaitable<std::pair<std::vector<std::string>, std::optional<call_error>>> async_get_capabilities(
     client& c);

@@ -27,7 +27,11 @@ namespace ascep::engine {
 /// exchange and every step. Call only with a URL and proxy that parse.
 transport::client_options transport_options_for(const client_options& opts, const transport::proxy_environment& env);
 
-/// The transport's diagnostics of `ec` as one line (what call_error::text holds).
+/// Whether asking again later may help (call_error::transient).
+bool is_transient(const boost::system::error_code& ec, const transport::diagnostics& diag);
+
+/// The transport's diagnostics of `ec` as one line (what call_error::text
+/// holds), and whether it is transient.
 call_error make_call_error(const boost::system::error_code& ec, const transport::diagnostics& diag);
 
 } // namespace ascep::engine

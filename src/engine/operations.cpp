@@ -4,6 +4,9 @@
 #include "engine/request_limiter.hpp"
 #include "scep/ca_certs.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <botan/base64.h>
 
@@ -29,20 +32,49 @@ std::string media_type(std::string_view content_type)
     return out;
 }
 
+/// A 503 whose Retry-After asks for at most this is asked again after that
+/// wait, up to max_503_retries times, as long as the wait ends within the
+/// request's operation deadline (timeouts.operation, 120 s by default, plus
+/// any -W window) counted from the first send; a longer one, or the last
+/// 503, is the caller's (enroll exits 95; the fleet backs off and retries
+/// for --retry-for).
+constexpr std::chrono::seconds max_retry_after{60};
+constexpr unsigned max_503_retries = 3;
+
 /// Every request goes through here: it holds a limiter permit, when the
-/// endpoint has a limiter, for exactly as long as the exchange runs.
+/// endpoint has a limiter, for exactly as long as an exchange runs (not
+/// while it waits out a Retry-After). A 503 with Retry-After is honoured:
+/// the same request again after the wait the server asked for (RFC 9110
+/// §10.2.3); the CA has not processed it, and a PKIOperation sent again is
+/// the same transaction anyway.
 asio::awaitable<boost::system::result<transport::response>> async_send(const endpoint& ep, transport::request req,
                                                                        transport::diagnostics& diag)
 {
-    request_limiter::permit held;
-    if (ep.limiter != nullptr) {
-        auto p = co_await ep.limiter->async_acquire();
-        if (!p)
-            co_return p.error();
-        held = std::move(*p);
+    const auto& opts = ep.http->options();
+    const auto deadline = std::chrono::steady_clock::now() + opts.timeouts.operation + opts.connect_retry;
+    for (unsigned retried = 0;; ++retried) {
+        boost::system::result<transport::response> resp = transport::errc::bad_request;
+        {
+            request_limiter::permit held;
+            if (ep.limiter != nullptr) {
+                auto p = co_await ep.limiter->async_acquire();
+                if (!p)
+                    co_return p.error();
+                held = std::move(*p);
+            }
+            transport::request this_time = req;
+            resp = co_await ep.http->async_request(std::move(this_time), diag);
+        }
+        diag.retried_after_503 = retried;
+        if (resp || resp.error() != transport::errc::http_status || diag.http_status != 503 || !diag.retry_after ||
+            *diag.retry_after > max_retry_after || retried >= max_503_retries ||
+            std::chrono::steady_clock::now() + *diag.retry_after > deadline)
+            co_return resp;
+        asio::steady_timer wait(co_await asio::this_coro::executor, *diag.retry_after);
+        auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec)
+            co_return resp; // cancelled: the 503 stands
     }
-    auto resp = co_await ep.http->async_request(std::move(req), diag);
-    co_return resp;
 }
 
 asio::awaitable<boost::system::result<transport::response>> async_get(const endpoint& ep, std::string url,
@@ -62,7 +94,9 @@ asio::awaitable<boost::system::result<scep::ca_caps>> async_get_caps(const endpo
 {
     auto resp = co_await async_get(ep, operation_url(ep, "GetCACaps"), diag);
     if (!resp) {
-        if (resp.error() == transport::errc::http_status)
+        // 4xx: a CA without GetCACaps. 5xx: a CA failing right now, whose
+        // caps we do not know; taking "none" would downgrade every request.
+        if (resp.error() == transport::errc::http_status && diag.http_status < 500)
             co_return scep::ca_caps{};
         co_return resp.error();
     }

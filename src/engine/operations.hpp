@@ -16,8 +16,8 @@
 
 namespace ascep::engine {
 
-/// GetCACaps. An HTTP error status or an empty body means "no capabilities"
-/// (RFC 8894 §3.5.2), not a failure; network errors are failures.
+/// GetCACaps. An HTTP 4xx status or an empty body means "no capabilities"
+/// (RFC 8894 §3.5.2), not a failure; network errors and 5xx are failures.
 boost::asio::awaitable<boost::system::result<scep::ca_caps>> async_get_caps(const endpoint& ep,
                                                                             transport::diagnostics& diag);
 

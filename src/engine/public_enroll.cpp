@@ -100,31 +100,6 @@ std::shared_ptr<const cms::private_key_ops> key_ops_of(const enroll_request& req
     return ops;
 }
 
-/// Trying again later may help: the server was unreachable, slow, overloaded
-/// or closed on us. Not: TLS trust, proxy credentials, redirects, bad replies.
-bool is_transient(const boost::system::error_code& ec, const transport::diagnostics& diag)
-{
-    using transport::errc;
-    if (ec.category() != transport::error_category())
-        return false;
-    switch (static_cast<errc>(ec.value())) {
-    case errc::resolve_failed:
-    case errc::connect_failed:
-    case errc::resolve_timeout:
-    case errc::connect_timeout:
-    case errc::write_timeout:
-    case errc::read_timeout:
-    case errc::operation_timeout:
-    case errc::handshake_timeout:
-    case errc::connection_closed:
-        return true;
-    case errc::http_status:
-        return diag.http_status >= 500;
-    default:
-        return false;
-    }
-}
-
 /// Passes the engine's events on to the caller's observer.
 class observer_adapter final : public engine::enroll_observer {
 public:
@@ -271,7 +246,7 @@ asio::awaitable<enroll_result> async_enroll(client& c, enroll_plan plan, Botan::
     if (r.error) {
         out.status = enroll_status::error;
         out.error = engine::make_call_error(r.error, outcome.diag);
-        out.transient = is_transient(r.error, outcome.diag);
+        out.transient = out.error->transient;
         co_return out;
     }
     switch (r.status) {

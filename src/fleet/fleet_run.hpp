@@ -69,6 +69,10 @@ private:
     std::optional<setup_failure> check_inputs();
     std::optional<setup_failure> compact_journal(std::uint64_t devices);
     asio::awaitable<std::optional<setup_failure>> async_setup();
+    /// After a failed GetCACaps or GetCACert at the start: false when `e` is
+    /// not transient or --retry-for is used up, else waits (backoff) and true.
+    asio::awaitable<bool> retry_setup(const std::string& what, const ascep::call_error& e, unsigned step,
+                                      clock::time_point started);
     asio::awaitable<void> dispatch();
     std::list<device_slot>::iterator new_slot();
     void launch(std::list<device_slot>::iterator slot, asio::awaitable<void> task);

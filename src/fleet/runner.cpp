@@ -12,6 +12,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <botan/hash.h>
 #include <botan/hex.h>
@@ -157,27 +158,55 @@ std::optional<setup_failure> fleet_run::compact_journal(std::uint64_t devices)
     return std::nullopt;
 }
 
+asio::awaitable<bool> fleet_run::retry_setup(const std::string& what, const ascep::call_error& e, unsigned step,
+                                             clock::time_point started)
+{
+    // As a device's request is retried (backoff, --retry-for): one 503 or
+    // dropped connection must not end a run of thousands before it begins.
+    if (!e.transient || clock::now() - started >= settings_.retry_for)
+        co_return false;
+    const auto wait = std::min<std::int64_t>(settings_.backoff_base.count() << std::min(step, 20u),
+                                             settings_.backoff_cap.count());
+    progress_.message(what + " failed: " + e.text + "; trying again");
+    asio::steady_timer timer(ioc_, std::chrono::milliseconds(wait));
+    const auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return !ec; // cancelled (SIGINT): the failure stands
+}
+
 asio::awaitable<std::optional<setup_failure>> fleet_run::async_setup()
 {
     // GetCACaps and GetCACert once for the whole run.
-    const auto caps_started = clock::now();
-    auto [caps, caps_error] = co_await ascep::async_get_capabilities(*client_);
-    metrics_.request("GetCACaps", caps_error ? "error" : "ok",
-                     std::chrono::duration<double>(clock::now() - caps_started).count());
-    if (caps_error)
-        co_return setup_failure{setup_failure::kind::network, caps_error->code, "GetCACaps failed: " + caps_error->text};
-    caps_ = std::move(caps);
+    const auto started = clock::now();
+    for (unsigned step = 0;; ++step) {
+        const auto caps_started = clock::now();
+        auto [caps, caps_error] = co_await ascep::async_get_capabilities(*client_);
+        metrics_.request("GetCACaps", caps_error ? "error" : "ok",
+                         std::chrono::duration<double>(clock::now() - caps_started).count());
+        if (!caps_error) {
+            caps_ = std::move(caps);
+            break;
+        }
+        if (!co_await retry_setup("GetCACaps", *caps_error, step, started))
+            co_return setup_failure{setup_failure::kind::network, caps_error->code,
+                                    "GetCACaps failed: " + caps_error->text};
+    }
 
     if (!settings_.ca_certificates.empty()) {
         ca_certs_ = settings_.ca_certificates;
     } else {
-        const auto ca_started = clock::now();
-        auto [certs, ca_error] = co_await ascep::async_get_ca_certificates(*client_, settings_.ca_identifier);
-        metrics_.request("GetCACert", ca_error ? "error" : "ok",
-                         std::chrono::duration<double>(clock::now() - ca_started).count());
-        if (ca_error)
-            co_return setup_failure{setup_failure::kind::network, ca_error->code, "GetCACert failed: " + ca_error->text};
-        ca_certs_ = std::move(certs);
+        for (unsigned step = 0;; ++step) {
+            const auto ca_started = clock::now();
+            auto [certs, ca_error] = co_await ascep::async_get_ca_certificates(*client_, settings_.ca_identifier);
+            metrics_.request("GetCACert", ca_error ? "error" : "ok",
+                             std::chrono::duration<double>(clock::now() - ca_started).count());
+            if (!ca_error) {
+                ca_certs_ = std::move(certs);
+                break;
+            }
+            if (!co_await retry_setup("GetCACert", *ca_error, step, started))
+                co_return setup_failure{setup_failure::kind::network, ca_error->code,
+                                        "GetCACert failed: " + ca_error->text};
+        }
     }
     // The same selection each device's enrollment makes: a set that leaves
     // a role open stops the run here, once, rather than fail every device.

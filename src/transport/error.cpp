@@ -127,7 +127,12 @@ std::string describe(const boost::system::error_code& ec, const diagnostics& d)
         auto s = "HTTP " + std::to_string(d.http_status);
         if (!d.reason.empty())
             s += " " + d.reason;
-        return s + where("from", d);
+        s += where("from", d);
+        if (d.retry_after)
+            s += " (Retry-After " + std::to_string(d.retry_after->count()) + " s" +
+                 (d.retried_after_503 > 0 ? "; asked " + std::to_string(d.retried_after_503 + 1) + " times" : "") +
+                 ")";
+        return s;
     }
     case errc::redirect:
         return "HTTP " + std::to_string(d.http_status) + " redirect to " +

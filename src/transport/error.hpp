@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace ascep::transport {
@@ -106,6 +107,13 @@ struct diagnostics {
     bool retried_stale_connection = false;
     /// How many connection attempts were made (connect retries, reconnects).
     unsigned connect_attempts = 0;
+    /// The wait the Retry-After of a 503 or 429 asks for (delay-seconds or
+    /// an HTTP-date; parse_retry_after), capped at a day; unset when absent
+    /// or not understood.
+    std::optional<std::chrono::seconds> retry_after;
+    /// How many times the request was sent again after a 503 with
+    /// Retry-After (engine::async_send).
+    unsigned retried_after_503 = 0;
 
     void clear() { *this = diagnostics{}; }
 };

@@ -3,6 +3,7 @@
 // status means; one fresh retry when a kept-alive connection turns out
 // closed before any response byte. Opening connections is exchange_open.cpp.
 #include "transport/exchange.hpp"
+#include "transport/retry_after.hpp"
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -185,6 +186,8 @@ error_code exchange::status_error(const http::response<body_type>& msg)
     // refusing them (tinyproxy 1.11 does so); describe() says both.
     if (proxy_ && !is_tls() && (status == 407 || (status == 401 && proxy_->has_credentials())))
         return make_error_code(errc::proxy_auth_required);
+    if (status == 503 || status == 429)
+        diag_.retry_after = parse_retry_after(msg[http::field::retry_after], std::chrono::system_clock::now());
     return make_error_code(errc::http_status);
 }
 
