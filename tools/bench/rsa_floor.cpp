@@ -7,7 +7,7 @@
 // runs it with the same keys and prints it beside the peers.
 //
 //   rsa_floor KEY.pem [KEY.pem ...]    prints "<ms per certificate>"
-#include "cms/private_key_ops.hpp"
+#include "cms/software_key.hpp"
 
 #include <botan/data_src.h>
 #include <botan/pkcs8.h>
@@ -34,7 +34,7 @@ void one_certificate(const char* key_file, const std::vector<std::uint8_t>& wrap
 {
     Botan::DataSource_Stream src(key_file);
     std::shared_ptr<const Botan::Private_Key> key(Botan::PKCS8::load_key(src));
-    const ascep::cms::private_key_ops ops(key);
+    const ascep::cms::software_key ops(key);
     const std::vector<std::uint8_t> tbs(600, 0x5A); // about a CSR's or a certificate's signed part
     for (int i = 0; i < 3; ++i)
         if (!ops.sign(tbs, ascep::asn1::digest_algorithm::sha256))
