@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ascep_workdir.hpp"
+#include "renew_fixture.hpp"
 #include "run_process.hpp"
 #include "softhsm.hpp"
 #include "testca_process.hpp"
@@ -22,12 +23,9 @@
 
 namespace ascep::test {
 
-constexpr int crash_exit = 128 + 9; // io::crash_point SIGKILLs the process
-
-inline std::string serial_of(const std::string& cert)
-{
-    return Botan::hex_encode(Botan::X509_Certificate(cert).serial_number());
-}
+// crash_exit and serial_of come from renew_fixture.hpp, and so does the
+// test CA's configuration (renew_fixture::with_defaults): the token tests
+// renew too.
 
 /// ascep-testca and a token (softhsm or tpm_token) in one
 /// temporary directory, and what the token tests ask of them.
@@ -37,17 +35,11 @@ struct token_fixture : ascep_workdir {
     testca_process ca;
 
     explicit token_fixture(std::vector<std::string> ca_opts = {})
-        : ca(ASCEP_TESTCA_PATH, dir, with_defaults(std::move(ca_opts)))
+        : ca(ASCEP_TESTCA_PATH, dir, renew_fixture::with_defaults(std::move(ca_opts)))
     {
         const auto r = ascep({"getca", "-u", ca.url, "-c", path("ca.crt")});
         INFO(r.output << r.errors);
         REQUIRE(r.exit_code == 0);
-    }
-
-    static std::vector<std::string> with_defaults(std::vector<std::string> opts)
-    {
-        opts.insert(opts.end(), {"--challenge", "pw", "--key-bits", "1024", "--validity", "2d"});
-        return opts;
     }
 
     /// The token options every command takes: the module and the PIN file.
