@@ -3,6 +3,7 @@
 #include "cli/files.hpp"
 #include "cli/session.hpp"
 #include "engine/operations.hpp"
+#include "engine/transient.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -57,10 +58,17 @@ file_result<void> fill_ca_settings(session& s, ascep::enroll_request& req, bool 
         req.encryption_cert = *enc;
     }
     if (ask_caps) {
-        auto c = s.run(engine::async_get_caps(s.ep, s.diag));
-        if (!c)
-            return s.failure_of(c.error(), "GetCACaps failed");
-        req.capabilities = c->keywords;
+        for (;;) {
+            auto c = s.run(engine::async_get_caps(s.ep, s.diag));
+            if (c) {
+                s.retry.answered();
+                req.capabilities = c->keywords;
+                break;
+            }
+            if (!s.retry.again("GetCACaps", c.error(), transport::describe(c.error(), s.diag),
+                               engine::is_transient(c.error(), s.diag)))
+                return s.failure_of(c.error(), "GetCACaps failed");
+        }
     }
     if (opts.cipher)
         req.cipher = std::string(asn1::cli_name(*opts.cipher));
@@ -94,10 +102,33 @@ const char* request_name(const ascep::enroll_plan& plan)
     return plan.renewal() ? "RenewalReq" : "PKCSReq";
 }
 
+namespace {
+
+/// Runs `attempt` again while it fails with a transient error and the run's
+/// --retry-for allows (the same plan is the same transaction).
+template <typename Attempt>
+ascep::enroll_result retrying(session& s, const ascep::enroll_plan& plan, Attempt attempt)
+{
+    unsigned sent_before = 0;
+    for (;;) {
+        auto r = attempt();
+        r.messages_sent += sent_before;
+        if (r.status != ascep::enroll_status::error) {
+            s.retry.answered();
+            return r;
+        }
+        if (!s.retry.again(request_name(plan), r.error->code, r.error->text, r.transient))
+            return r;
+        sent_before = r.messages_sent;
+    }
+}
+
+} // namespace
+
 ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan)
 {
     progress_printer printer(s.out, request_name(plan));
-    return s.run(ascep::async_enroll(s.client, plan, s.rng, &printer));
+    return retrying(s, plan, [&] { return s.run(ascep::async_enroll(s.client, plan, s.rng, &printer)); });
 }
 
 namespace {
@@ -129,7 +160,7 @@ ascep::enroll_result run_enrollment(session& s, const ascep::enroll_plan& plan, 
                                     std::chrono::milliseconds every)
 {
     progress_printer printer(s.out, request_name(plan));
-    return s.run(enroll_ticking(s, plan, printer, tick, every));
+    return retrying(s, plan, [&] { return s.run(enroll_ticking(s, plan, printer, tick, every)); });
 }
 
 std::optional<int> finish_unless_issued(session& s, const ascep::enroll_result& r)

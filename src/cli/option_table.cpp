@@ -395,9 +395,10 @@ const option_spec table[] = {
     {id_crypto_threads, 0, "crypto-threads", "N", fleet_op, "key generation threads (default: one per core)",
      [](options& o, std::string_view v) { return set_count(o.crypto_threads, v, 1, 1024); },
      ASCEP_OPTIONAL(crypto_threads)},
-    {id_retry_for, 0, "retry-for", "DURATION", fleet_op,
-     "retry refused connections, timeouts and HTTP 5xx with backoff for DURATION per device and outage "
-     "(default 10m; a bare number is seconds)",
+    {id_retry_for, 0, "retry-for", "DURATION", fleet_op | enroll_ops,
+     "ask again after refused connections, timeouts, HTTP 5xx and replies that are no SCEP message, with "
+     "backoff, for DURATION per outage (fleet: per device, default 10m; enroll, renew: default 1m, not "
+     "waiting for a CA never reached; 0: never; a bare number is seconds)",
      [](options& o, std::string_view v) -> reason {
          const auto d = io::parse_duration(v, 's');
          if (!d)

@@ -5,6 +5,7 @@
 #include "cli/failure.hpp"
 #include "cli/options.hpp"
 #include "cli/reporter.hpp"
+#include "cli/transient_retry.hpp"
 #include "ascep/client.hpp"
 #include "engine/endpoint.hpp"
 #include "scep/ca_roles.hpp"
@@ -33,6 +34,8 @@ public:
     engine::endpoint& ep;
     Botan::AutoSeeded_RNG rng;
     transport::diagnostics diag;
+    /// --retry-for of this run (enroll, renew).
+    transient_retry retry{*this};
 
     /// Runs `task` on the io_context until it completes. The transport's own
     /// deadlines bound every network wait.

@@ -91,36 +91,6 @@ transport::client_options transport_options_for(const client_options& opts, cons
     return o;
 }
 
-/// Trying again later may help: the server was unreachable, slow, overloaded
-/// or closed on us. Not: TLS trust, proxy credentials, redirects, bad replies.
-bool is_transient(const boost::system::error_code& ec, const transport::diagnostics& diag)
-{
-    using transport::errc;
-    // A reply that is not a pkiMessage at all (an HTML error page of a proxy
-    // or load balancer, an empty body) says nothing about the transaction:
-    // asking again is the same transaction, so no second certificate.
-    if (ec == engine::errc::wrong_content_type || ec == engine::errc::empty_response)
-        return true;
-    if (ec.category() != transport::error_category())
-        return false;
-    switch (static_cast<errc>(ec.value())) {
-    case errc::resolve_failed:
-    case errc::connect_failed:
-    case errc::resolve_timeout:
-    case errc::connect_timeout:
-    case errc::write_timeout:
-    case errc::read_timeout:
-    case errc::operation_timeout:
-    case errc::handshake_timeout:
-    case errc::connection_closed:
-        return true;
-    case errc::http_status:
-        return diag.http_status >= 500;
-    default:
-        return false;
-    }
-}
-
 call_error make_call_error(const boost::system::error_code& ec, const transport::diagnostics& diag)
 {
     return {ec, transport::describe(ec, diag), is_transient(ec, diag)};

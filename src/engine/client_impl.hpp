@@ -5,6 +5,7 @@
 #include "ascep/client.hpp"
 #include "engine/endpoint.hpp"
 #include "engine/request_limiter.hpp"
+#include "engine/transient.hpp"
 #include "transport/http_client.hpp"
 #include "transport/proxy_env.hpp"
 
@@ -26,9 +27,6 @@ namespace ascep::engine {
 /// proxy_from_environment) from `env`; TLS; opts.timeout bounds the whole
 /// exchange and every step. Call only with a URL and proxy that parse.
 transport::client_options transport_options_for(const client_options& opts, const transport::proxy_environment& env);
-
-/// Whether asking again later may help (call_error::transient).
-bool is_transient(const boost::system::error_code& ec, const transport::diagnostics& diag);
 
 /// The transport's diagnostics of `ec` as one line (what call_error::text
 /// holds), and whether it is transient.

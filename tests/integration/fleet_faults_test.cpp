@@ -4,6 +4,7 @@
 // restarted three times during one run, and the CA dies after issuing a
 // certificate and before answering (ascep-testca --crash-after-issue).
 #include "background_process.hpp"
+#include "cert_serial.hpp"
 #include "fleet_fixture.hpp"
 #include "fleet_in_background.hpp"
 #include "text_files.hpp"
@@ -52,15 +53,6 @@ std::vector<journal_line> read_journal(const fs::path& file)
         out.push_back({*id, *state, *tid});
     }
     return out;
-}
-
-/// The serial as ascep-testca logs it: hex, no leading zero bytes.
-std::string serial_of(const fs::path& cert_pem)
-{
-    auto hex = Botan::hex_encode(Botan::X509_Certificate(cert_pem.string()).serial_number());
-    while (hex.size() > 2 && hex.starts_with("00"))
-        hex.erase(0, 2);
-    return hex;
 }
 
 /// A private mount namespace kept alive by `unshare -m sleep infinity`; the
@@ -256,5 +248,5 @@ TEST_CASE("fleet: a CA that dies after issuing and before answering sends the sa
         if (j.tid == tid)
             device = j.id;
     REQUIRE_FALSE(device.empty());
-    CHECK(serial_of(f.dir.file("out") / device / "cert.pem") == serial);
+    CHECK(test::testca_serial_of(f.dir.file("out") / device / "cert.pem") == serial);
 }

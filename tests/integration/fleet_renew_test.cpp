@@ -3,6 +3,7 @@
 // killed -9 at random moments of the renewal run and run again; every pair
 // checked on disk, at the CA (its list of issued certificates) and in the
 // journal.
+#include "cert_serial.hpp"
 #include "manifest_file.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
@@ -47,17 +48,6 @@ std::string sha256_of(const std::string& text)
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     h->update(text);
     return Botan::hex_encode(h->final_stdvec());
-}
-
-std::string serial_of(const fs::path& cert)
-{
-    return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
-}
-
-/// The serial as ascep-testca's log writes it (no leading zero byte).
-std::string testca_serial_of(const fs::path& cert)
-{
-    return Botan::hex_encode(Botan::BigInt::encode(Botan::BigInt(Botan::X509_Certificate(cert.string()).serial_number())));
 }
 
 /// The lines of `text` that hold every one of `parts`.
@@ -122,7 +112,7 @@ struct renew_fixture {
     {
         std::map<std::string, std::string> out;
         for (std::size_t i = 1; i <= devices; ++i)
-            out[device_id(i)] = serial_of(device_dir(i) / "cert.pem");
+            out[device_id(i)] = test::serial_of(device_dir(i) / "cert.pem");
         return out;
     }
 
@@ -259,7 +249,7 @@ TEST_CASE("fleet --renew-within --reuse-key against a CA without Renewal: PKCSRe
     const auto old_serials = f.serials();
     std::map<std::string, std::string> signers; // the testca serial of each device's current certificate
     for (std::size_t i = 1; i <= f.devices; ++i)
-        signers[device_id(i)] = testca_serial_of(f.device_dir(i) / "cert.pem");
+        signers[device_id(i)] = test::testca_serial_of(f.device_dir(i) / "cert.pem");
     const auto enrollment_log = slurp(f.ca.log()).size();
     auto renew_args = challenge;
     renew_args.insert(renew_args.end(), {"--renew-within", "3d", "--reuse-key", "--jsonl"});
@@ -314,7 +304,7 @@ TEST_CASE("fleet --renew-within: 300 devices PENDING twice, the renewal killed -
             if (fs::exists(d / "key.new.pem"))
                 new_keys[device_id(i)].insert(sha256_of(slurp(d / "key.new.pem")));
             if (fs::exists(d / "previous" / "key.pem") && fs::exists(d / "cert.pem") &&
-                serial_of(d / "cert.pem") != old_serials.at(device_id(i)))
+                test::serial_of(d / "cert.pem") != old_serials.at(device_id(i)))
                 new_keys[device_id(i)].insert(sha256_of(slurp(d / "key.pem")));
         }
     };

@@ -4,6 +4,7 @@
 // followed by a re-run. The pair on disk is checked after every run: the
 // certificate's public key must be the key's.
 #include "background_process.hpp"
+#include "cert_serial.hpp"
 #include "renew_fixture.hpp"
 
 #include <botan/bigint.h>
@@ -17,16 +18,6 @@
 
 using namespace ascep;
 using namespace ascep::test;
-
-namespace {
-
-/// The serial as ascep-testca's log writes it (no leading zero byte).
-std::string testca_serial_of(const std::filesystem::path& cert)
-{
-    return Botan::hex_encode(Botan::BigInt::encode(Botan::BigInt(Botan::X509_Certificate(cert.string()).serial_number())));
-}
-
-} // namespace
 
 TEST_CASE("not due: exit 0 at once with the date, and no request reaches anything")
 {
@@ -249,7 +240,7 @@ TEST_CASE("renew reads a challenge from --challenge-file before it writes anythi
     // goes through only when the file's challenge reaches the CA.
     renew_fixture t({"--strict"});
     t.enroll("dev");
-    const auto old_serial = testca_serial_of(t.path("dev.crt"));
+    const auto old_serial = test::testca_serial_of(t.path("dev.crt"));
     const auto key = t.dir.read("dev.key");
 
     // A missing file is a configuration error (93), heard of at once: no
@@ -270,7 +261,7 @@ TEST_CASE("renew reads a challenge from --challenge-file before it writes anythi
     CHECK(t.log().find("RenewalReq") != std::string::npos);
     CHECK(t.log().find("wrong challenge password (--strict)") != std::string::npos);
     CHECK(t.dir.read("dev.key") == key);
-    CHECK(testca_serial_of(t.path("dev.crt")) == old_serial);
+    CHECK(test::testca_serial_of(t.path("dev.crt")) == old_serial);
     CHECK(refused.output.find("renewal-secret-4711") == std::string::npos);
     CHECK(refused.errors.find("renewal-secret-4711") == std::string::npos);
 

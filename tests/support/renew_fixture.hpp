@@ -6,6 +6,7 @@
 #pragma once
 
 #include "run_process.hpp"
+#include "cert_serial.hpp"
 #include "temp_dir.hpp"
 #include "testca_process.hpp"
 #include "text_files.hpp"
@@ -38,11 +39,6 @@ inline std::vector<std::uint8_t> key_bits_of(const std::filesystem::path& key, c
 inline std::vector<std::uint8_t> cert_key_bits_of(const std::filesystem::path& cert)
 {
     return Botan::X509_Certificate(cert.string()).subject_public_key_bitstring();
-}
-
-inline std::string serial_of(const std::filesystem::path& cert)
-{
-    return Botan::hex_encode(Botan::X509_Certificate(cert.string()).serial_number());
 }
 
 /// One CA (1024-bit keys, short-lived certificates so that --within 3d is

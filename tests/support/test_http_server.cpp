@@ -156,6 +156,8 @@ struct test_http_server::state : std::enable_shared_from_this<state> {
                 http::response<body_type> res{static_cast<http::status>(scripted->status), 11};
                 if (!scripted->content_type.empty())
                     res.set(http::field::content_type, scripted->content_type);
+                for (const auto& [name, value] : scripted->headers)
+                    res.insert(name, value);
                 res.body() = std::move(scripted->body);
                 res.keep_alive(!close);
                 res.prepare_payload();

@@ -49,6 +49,8 @@ struct scripted_response {
     unsigned status = 200;
     std::string content_type;
     std::vector<std::uint8_t> body;
+    /// Further header fields, in order (e.g. Retry-After).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct http_server_options {

@@ -160,6 +160,16 @@ TEST_CASE("required options of every operation", "[cli][options]")
         CHECK_THAT(error_of(args({"fleet", "--rate", "-1"})), Contains("not a rate"));
         CHECK_THAT(error_of(args({"fleet", "--retry-for", "10 min"})), Contains("is not a duration such as"));
         CHECK(args({"fleet", "--retry-for", "45"})->retry_for == std::chrono::seconds(45)); // bare: seconds
+        // enroll and renew retry within one run; 0 turns it off; the
+        // operations that make no transaction do not take it.
+        const auto off = args({"enroll", "-u", "http://ca/scep", "-c", "ca.crt", "-k", "k", "-r", "r", "-l", "l",
+                               "--retry-for", "0"});
+        REQUIRE(off);
+        CHECK(off->retry_for == std::chrono::seconds(0));
+        const auto by_default = args({"enroll", "-u", "http://ca/scep", "-c", "ca.crt", "-k", "k", "-r", "r", "-l", "l"});
+        REQUIRE(by_default);
+        CHECK_FALSE(by_default->retry_for.has_value());
+        CHECK_THAT(error_of(args({"getca", "--retry-for", "1m"})), Contains("not valid for getca"));
         CHECK_THAT(error_of(args({"fleet", "--progress", "fancy"})), Contains("not auto, plain or none"));
         CHECK_THAT(error_of(args({"fleet", "--json"})), Contains("not valid for fleet"));
         CHECK_THAT(error_of(args({"enroll", "--manifest", "m"})), Contains("not valid for enroll"));
