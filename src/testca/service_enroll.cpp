@@ -1,6 +1,7 @@
 #include "testca/service.hpp"
 
 #include "asn1/rfc4514.hpp"
+#include "cms/x509_cache.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
 #include "testca/service_exchange.hpp"
@@ -89,9 +90,11 @@ http_reply service::enroll(exchange& ex)
     if (const auto warning = scep::csr_version_warning(*csr))
         ex.what += " [warning: " + *warning + "]";
     {
-        std::unique_ptr<Botan::Public_Key> csr_key;
+        // From the cache the request's signer filled: a device signs its
+        // first request with a certificate of the CSR's own key.
+        std::shared_ptr<const Botan::Public_Key> csr_key;
         try {
-            csr_key.reset(Botan::X509::load_key(csr->subject_public_key_info));
+            csr_key = cms::public_key_from_spki(csr->subject_public_key_info);
         } catch (const std::exception&) {
             return refuse(ex, scep::fail_info::bad_request, "the CSR's public key does not load");
         }
