@@ -1,5 +1,7 @@
 #include "cms/x509_cache.hpp"
 
+#include <botan/x509_key.h>
+
 #include <algorithm>
 #include <deque>
 #include <mutex>
@@ -53,16 +55,26 @@ private:
     std::deque<entry> entries_;
 };
 
-} // namespace
-
 // The two caches are the only process state in cms: see the header.
+
+der_cache<std::shared_ptr<const Botan::Public_Key>>& key_cache()
+{
+    static der_cache<std::shared_ptr<const Botan::Public_Key>> keys;
+    return keys;
+}
+
+} // namespace
 
 std::shared_ptr<const Botan::Public_Key> public_key_of(const Botan::X509_Certificate& cert)
 {
-    static der_cache<std::shared_ptr<const Botan::Public_Key>> keys;
-    return keys.get(cert.subject_public_key_info(), [&] {
+    return key_cache().get(cert.subject_public_key_info(), [&] {
         return std::shared_ptr<const Botan::Public_Key>(cert.load_subject_public_key());
     });
+}
+
+std::shared_ptr<const Botan::Public_Key> public_key_from_spki(const std::vector<std::uint8_t>& spki)
+{
+    return key_cache().get(spki, [&] { return std::shared_ptr<const Botan::Public_Key>(Botan::X509::load_key(spki)); });
 }
 
 Botan::X509_Certificate certificate_from_der(const std::vector<std::uint8_t>& der)

@@ -23,6 +23,13 @@ namespace ascep::cms {
 /// Botan's X509_Certificate::load_subject_public_key throws.
 std::shared_ptr<const Botan::Public_Key> public_key_of(const Botan::X509_Certificate& cert);
 
+/// The public key of a DER SubjectPublicKeyInfo (a PKCS#10 request's), from
+/// the same cache as public_key_of: a test CA loads a device's key from its
+/// request and from the self-signed certificate that signed it, and these
+/// are the same bytes. Thread-safe. Throws what Botan's X509::load_key
+/// throws; a failure is not cached.
+std::shared_ptr<const Botan::Public_Key> public_key_from_spki(const std::vector<std::uint8_t>& spki);
+
 /// Botan's X509_Certificate of `der`, from a small bounded cache keyed by
 /// the whole encoding (Botan certificates are immutable; copies share their
 /// decoded data). Thread-safe. Throws what Botan's decoder throws; a failure

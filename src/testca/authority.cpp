@@ -1,8 +1,11 @@
 #include "testca/authority.hpp"
 
-#include <botan/x509_key.h>
+#include "cms/x509_cache.hpp"
+#include "scep/signed_object.hpp"
 
+#include <botan/der_enc.h>
 #include <botan/hex.h>
+#include <botan/x509_key.h>
 #include <botan/pubkey.h>
 #include <botan/rsa.h>
 #include <botan/x509_ca.h>
@@ -16,23 +19,47 @@ namespace {
 
 constexpr auto day = std::chrono::hours(24);
 
-Botan::X509_Certificate sign_cert(const identity* issuer, const Botan::Private_Key& self_key,
+/// The TBSCertificate Botan 2.19's X509_CA::make_cert writes (v3, serial,
+/// sha256WithRSAEncryption, issuer, validity, subject, key, [3] extensions),
+/// signed through `signer`: the signing key's one private operation, made
+/// once. Botan's make_cert wants a PK_Signer, and a PK_Signer per
+/// certificate is a fresh RSA blinder (a modular inverse) per certificate:
+/// the most expensive step of an enrollment after the three private
+/// operations themselves.
+Botan::X509_Certificate sign_cert(const identity* issuer, const cms::private_key_ops& signer,
                                   const Botan::Public_Key& subject_key, const Botan::X509_DN& subject,
                                   const Botan::BigInt& serial, clock::time_point not_before,
-                                  clock::time_point not_after, Botan::Extensions ext,
-                                  Botan::RandomNumberGenerator& rng)
+                                  clock::time_point not_after, Botan::Extensions ext)
 {
-    const Botan::Private_Key& signing_key = issuer ? *issuer->key : self_key;
-    Botan::AlgorithmIdentifier sig_alg;
-    std::unique_ptr<Botan::PK_Signer> signer(Botan::choose_sig_format(signing_key, rng, "SHA-256", sig_alg));
     const auto spki = subject_key.subject_public_key();
     ext.add(new Botan::Cert_Extension::Subject_Key_ID(spki, "SHA-160"));
     if (issuer) {
         ext.add(new Botan::Cert_Extension::Authority_Key_ID(issuer->cert.subject_key_id()));
     }
     const auto& issuer_dn = issuer ? issuer->cert.subject_dn() : subject;
-    return Botan::X509_CA::make_cert(signer.get(), rng, serial, sig_alg, spki, Botan::X509_Time(not_before),
-                                     Botan::X509_Time(not_after), issuer_dn, subject, ext);
+    const std::size_t v3 = 2;
+    std::vector<std::uint8_t> tbs;
+    Botan::DER_Encoder(tbs)
+        .start_cons(Botan::SEQUENCE)
+        .start_explicit(0)
+        .encode(v3)
+        .end_explicit()
+        .encode(serial)
+        .encode(scep::sha256_with_rsa_algorithm())
+        .encode(issuer_dn)
+        .start_cons(Botan::SEQUENCE)
+        .encode(Botan::X509_Time(not_before))
+        .encode(Botan::X509_Time(not_after))
+        .end_cons()
+        .encode(subject)
+        .raw_bytes(spki)
+        .start_explicit(3)
+        .start_cons(Botan::SEQUENCE)
+        .encode(ext)
+        .end_cons()
+        .end_explicit()
+        .end_cons();
+    return Botan::X509_Certificate(scep::make_signed_object(signer, tbs));
 }
 
 Botan::X509_DN dn_for(const std::string& common_name)
@@ -65,8 +92,9 @@ identity make_identity(const identity* issuer, std::size_t key_bits, const std::
     auto not_after = now + 3650 * day;
     if (issuer)
         not_after = std::min(not_after, issuer->cert.not_after().to_std_timepoint());
-    auto cert = sign_cert(issuer, *key, *key, dn_for(common_name), serial, now - std::chrono::hours(1), not_after,
-                          std::move(ext), rng);
+    const cms::software_key self(*key);
+    auto cert = sign_cert(issuer, issuer ? *issuer->ops : static_cast<const cms::private_key_ops&>(self), *key,
+                          dn_for(common_name), serial, now - std::chrono::hours(1), not_after, std::move(ext));
     return {std::move(key), std::move(cert)};
 }
 
@@ -124,7 +152,7 @@ identity make_ra(const identity& ca, std::size_t key_bits, const std::string& co
 
 Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_summary& csr,
                                           const Botan::BigInt& serial, std::chrono::seconds validity,
-                                          clock::time_point now, Botan::RandomNumberGenerator& rng)
+                                          clock::time_point now, Botan::RandomNumberGenerator& /*rng*/)
 {
     Botan::Extensions ext;
     ext.add(new Botan::Cert_Extension::Basic_Constraints(false), true);
@@ -136,9 +164,9 @@ Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_su
             san != nullptr && san->get_alt_name().has_items())
             ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(san->get_alt_name()));
     }
-    const std::unique_ptr<Botan::Public_Key> subject_key(Botan::X509::load_key(csr.subject_public_key_info));
-    return sign_cert(&ca, *ca.key, *subject_key, csr.subject, serial, now - std::chrono::minutes(5),
-                     now + validity, std::move(ext), rng);
+    const auto subject_key = cms::public_key_from_spki(csr.subject_public_key_info);
+    return sign_cert(&ca, *ca.ops, *subject_key, csr.subject, serial, now - std::chrono::minutes(5), now + validity,
+                     std::move(ext));
 }
 
 Botan::X509_CRL make_crl(const identity& ca, const std::optional<Botan::X509_CRL>& previous,

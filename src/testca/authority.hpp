@@ -93,7 +93,9 @@ identity make_ra(const identity& ca, std::size_t key_bits, const std::string& co
 /// The certificate for `csr` (read with scep::read_csr, so any version a
 /// device sends): its subject, key and requested subjectAltName, keyUsage
 /// digitalSignature + keyEncipherment, valid from 5 minutes before `now`
-/// (clock skew) until `now + validity`. Throws when the key does not load.
+/// (clock skew) until `now + validity`. Signed through `ca.ops` (its one
+/// private operation; `rng` is not drawn from). Throws when the key does not
+/// load.
 Botan::X509_Certificate issue_certificate(const identity& ca, const scep::csr_summary& csr,
                                           const Botan::BigInt& serial, std::chrono::seconds validity,
                                           clock::time_point now, Botan::RandomNumberGenerator& rng);

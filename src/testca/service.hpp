@@ -107,6 +107,8 @@ private:
     http_reply get_ca_cert();
     http_reply get_next_ca_cert(clock::time_point now);
     http_reply apply(exchange& ex, const decision& d, transaction& t);
+    /// Issues the certificate of `t` (a new serial), records it, replies.
+    http_reply issue(exchange& ex, transaction& t, const std::string& reason);
     http_reply reply(exchange& ex, const scep::reply_content& content, const std::string& result);
     http_reply refuse(exchange& ex, scep::fail_info f, const std::string& reason);
     /// pending-then-failure: the answer to a poll (or a resent request) of a doomed transaction.

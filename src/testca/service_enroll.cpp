@@ -1,6 +1,7 @@
 #include "testca/service.hpp"
 
 #include "asn1/rfc4514.hpp"
+#include "cms/x509_cache.hpp"
 #include "scep/csr.hpp"
 #include "scep/message_data.hpp"
 #include "testca/service_exchange.hpp"
@@ -30,23 +31,20 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
     }
     case verdict::resend: {
         const auto cert = t.serial ? store_.find_issued(*t.serial) : std::nullopt;
-        if (!cert)
-            return refuse(ex, scep::fail_info::bad_cert_id, "issued certificate missing from the state directory");
-        scep::reply_content c;
-        c.certificates = {*cert};
-        return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (resent)");
+        if (cert) {
+            scep::reply_content c;
+            c.certificates = {*cert};
+            return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (resent)");
+        }
+        // Recorded as issued, and the certificate is not there: this CA
+        // stopped between the two writes below. Issue it now.
+        return issue(ex, t, "issued after a crash");
     }
     case verdict::issue: break;
     }
 
-    const auto csr = scep::read_csr(t.csr);
-    if (!csr)
-        return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
-    // The serial is recorded before the certificate is written, and the
-    // state `issued` after: a CA killed between the two writes finds, when
-    // the request comes again, a certificate under the recorded serial and
-    // sends it, rather than issue a second certificate for one transaction.
-    // A recorded serial without its certificate is a gap in the serials.
+    // Recorded with a serial but not as issued: a state directory from an
+    // earlier version that stopped between its writes.
     if (t.serial) {
         if (const auto earlier = store_.find_issued(*t.serial)) {
             t.state = transaction_state::issued;
@@ -56,13 +54,26 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
             return reply(ex, c, "SUCCESS serial=" + serial_hex(*t.serial) + " (issued before a crash, resent)");
         }
     }
+    return issue(ex, t, d.reason);
+}
+
+http_reply service::issue(exchange& ex, transaction& t, const std::string& reason)
+{
+    const auto csr = scep::read_csr(t.csr);
+    if (!csr)
+        return refuse(ex, scep::fail_info::bad_request, "the stored request is not a PKCS#10 request");
+    // The transaction is recorded as issued, with its serial, before the
+    // certificate is written, and written once: a CA killed between the two
+    // writes finds, when the request comes again, an issued transaction
+    // without its certificate, and issues it then (above) under a new
+    // serial, rather than a second certificate for one transaction. A
+    // recorded serial without its certificate is a gap in the serials.
     const auto serial = store_.allocate_serial();
     t.serial = serial;
+    t.state = transaction_state::issued;
     store_.save_transaction(t);
     const auto cert = issue_certificate(ca_.ca, *csr, serial, opts_.validity, ex.now, rng_);
     store_.save_issued(cert);
-    t.state = transaction_state::issued;
-    store_.save_transaction(t);
     if (opts_.crash_after_issue != 0 && ++issued_ == opts_.crash_after_issue) {
         if (store_.take_dirty())
             store_.sync(); // "durable", then the crash
@@ -76,7 +87,7 @@ http_reply service::apply(exchange& ex, const decision& d, transaction& t)
     }
     scep::reply_content c;
     c.certificates = {cert};
-    return reply(ex, c, "SUCCESS serial=" + serial_hex(serial) + " (" + d.reason + ")");
+    return reply(ex, c, "SUCCESS serial=" + serial_hex(serial) + " (" + reason + ")");
 }
 
 http_reply service::enroll(exchange& ex)
@@ -89,9 +100,11 @@ http_reply service::enroll(exchange& ex)
     if (const auto warning = scep::csr_version_warning(*csr))
         ex.what += " [warning: " + *warning + "]";
     {
-        std::unique_ptr<Botan::Public_Key> csr_key;
+        // From the cache the request's signer filled: a device signs its
+        // first request with a certificate of the CSR's own key.
+        std::shared_ptr<const Botan::Public_Key> csr_key;
         try {
-            csr_key.reset(Botan::X509::load_key(csr->subject_public_key_info));
+            csr_key = cms::public_key_from_spki(csr->subject_public_key_info);
         } catch (const std::exception&) {
             return refuse(ex, scep::fail_info::bad_request, "the CSR's public key does not load");
         }

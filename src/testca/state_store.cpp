@@ -65,6 +65,8 @@ void state_store::save_identity(std::string_view name, const identity& id)
 
 Botan::BigInt state_store::allocate_serial()
 {
+    if (deferred_ && reserved_ && reserved_->first < reserved_->second)
+        return reserved_->first++;
     const auto text = read_text(dir_ / "serial");
     Botan::BigInt next = 16; // small, readable serials; below 16 left for humans
     if (text) {
@@ -75,6 +77,13 @@ Botan::BigInt state_store::allocate_serial()
         if (!parsed)
             throw std::runtime_error("corrupt serial file in " + dir_.string());
         next = *parsed;
+    }
+    if (deferred_) {
+        // The server: a block of serials on disk at once (a command that
+        // allocates meanwhile starts above it), handed out from memory.
+        reserved_.emplace(next + 1, next + serial_block);
+        put(dir_ / "serial", serial_hex(reserved_->second) + "\n");
+        return next;
     }
     put(dir_ / "serial", serial_hex(next + 1) + "\n");
     return next;

@@ -4,7 +4,8 @@
 //   root.key root.crt             the root above the issuing CA (--intermediate)
 //   ra-sign.* ra-enc.*            the RA certificates (--ra)
 //   next-ca.key next-ca.crt       the rollover CA (`rollover`), for GetNextCACert
-//   serial                        the next serial number, hex
+//   serial                        the next serial number, hex (the server
+//                                 reserves serial_block at a time)
 //   issued/<SERIAL>.crt           every certificate issued (PEM)
 //   transactions/<ID>.json        every transaction (pending, approved, rejected, issued)
 //   crl.pem                       the current CRL (holds the revocations)
@@ -48,8 +49,12 @@ public:
     void save_identity(std::string_view name, const identity& id);
 
     /// The next serial, advanced on disk before it is returned, so a crash
-    /// after this never reuses it. Hold the lock.
+    /// after this never reuses it. Hold the lock. Under group commit (the
+    /// server) the file is advanced by `serial_block` at a time and the
+    /// serials of the block are handed out from memory: a restart leaves a
+    /// gap of the block's unused serials.
     Botan::BigInt allocate_serial();
+    static constexpr unsigned serial_block = 16;
 
     void save_issued(const Botan::X509_Certificate& cert);
     std::optional<Botan::X509_Certificate> find_issued(const Botan::BigInt& serial) const;
@@ -86,6 +91,8 @@ private:
     std::filesystem::path dir_;
     bool deferred_ = false;
     bool dirty_ = false;
+    /// Under group commit: [first, second) reserved on disk, not yet handed out.
+    std::optional<std::pair<Botan::BigInt, Botan::BigInt>> reserved_;
     /// crl.pem as last read (reading and parsing it on every enrollment
     /// cost more than the rest of the policy); reread when the file changes.
     mutable std::optional<Botan::X509_CRL> crl_cache_;

@@ -88,6 +88,12 @@ def tmpdir(prefix):
     return d
 
 
+def keep(d):
+    """Leave the directory `d` (made by tmpdir) in place at exit."""
+    if d in _tmpdirs:
+        _tmpdirs.remove(d)
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])

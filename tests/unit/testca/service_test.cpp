@@ -645,3 +645,29 @@ TEST_CASE_METHOD(fixture, "a CA killed between writing a certificate and marking
     CHECK(store.issued().size() == 1);
     CHECK(store.load_transaction(c.tid).value().state == testca::transaction_state::issued);
 }
+
+TEST_CASE_METHOD(fixture, "a CA killed between recording a transaction as issued and writing its certificate "
+                          "issues it when the request comes again: one certificate, a gap in the serials")
+{
+    start();
+    const client c(1, "");
+    const auto first = scep::issued_certificate(enroll(c), *c.key).value();
+    // The state a kill -9 leaves between the two writes: the transaction
+    // says issued, with its serial, and the certificate is not there.
+    const auto recorded = store.load_transaction(c.tid).value();
+    REQUIRE(recorded.state == testca::transaction_state::issued);
+    REQUIRE(recorded.serial);
+    REQUIRE(std::filesystem::remove(dir.path() / "issued" / (testca::serial_hex(*recorded.serial) + ".crt")));
+
+    const auto cert = scep::issued_certificate(enroll(c), *c.key).value();
+    CHECK(Botan::BigInt(cert.serial_number()) != *recorded.serial); // a gap, never a serial reused
+    CHECK(cert.subject_public_key_info() == first.subject_public_key_info());
+    REQUIRE(store.issued().size() == 1);
+    CHECK(store.issued().front() == cert);
+    const auto t = store.load_transaction(c.tid).value();
+    CHECK(t.state == testca::transaction_state::issued);
+    CHECK(t.serial == Botan::BigInt(cert.serial_number()));
+    // And from then on it is resent.
+    CHECK(scep::issued_certificate(enroll(c), *c.key).value() == cert);
+    CHECK(store.issued().size() == 1);
+}

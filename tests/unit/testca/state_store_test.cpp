@@ -40,6 +40,25 @@ TEST_CASE("serials are allocated once each, across store objects (a restart)")
     CHECK(next == Botan::BigInt(16 + 20));
 }
 
+TEST_CASE("under group commit serials are reserved a block at a time: a command allocating meanwhile and a "
+          "restart start above the block")
+{
+    test::temp_dir dir;
+    testca::state_store server(dir.path() / "state");
+    server.defer_durability();
+    CHECK(server.allocate_serial() == Botan::BigInt(16));
+    // Another process (`rollover`) allocates while the server runs.
+    testca::state_store command(dir.path() / "state");
+    CHECK(command.allocate_serial() == Botan::BigInt(16 + testca::state_store::serial_block));
+    for (unsigned i = 1; i < testca::state_store::serial_block; ++i)
+        CHECK(server.allocate_serial() == Botan::BigInt(16 + i));
+    // The block used up, the next one starts above the command's serial.
+    CHECK(server.allocate_serial() == Botan::BigInt(16 + testca::state_store::serial_block + 1));
+    // A restart leaves the rest of the block unused: a gap, never a reuse.
+    testca::state_store again(dir.path() / "state");
+    CHECK(again.allocate_serial() == Botan::BigInt(16 + 2 * testca::state_store::serial_block + 1));
+}
+
 TEST_CASE("transactions round-trip through JSON, whatever their ID")
 {
     test::temp_dir dir;
