@@ -5,8 +5,8 @@
 # which suites are skipped.
 #   usage: missing_tool_test.sh SOURCE_ROOT
 # Each case configures a fresh build directory in a temporary directory
-# (nothing is compiled) with PATH stripped of one program (openssl, swtpm),
-# or python3's cryptography module hidden.
+# (nothing is compiled) with PATH stripped of one program (openssl, swtpm,
+# strongSwan's pki), or python3's cryptography module hidden.
 set -u
 src=$(cd "$1" && pwd)
 work=$(mktemp -d)
@@ -82,6 +82,9 @@ echo "$out" | grep -q "proxy-tls" || fail "the summary does not name proxy-tls: 
 
 # 4. swtpm missing (the tpm suite's software TPM).
 check_fails_naming swtpm b4
+
+# 5. strongSwan's pki missing (the client table's and testca-ci's peer).
+check_fails_naming pki b5
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed"

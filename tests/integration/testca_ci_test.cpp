@@ -1,7 +1,8 @@
 // ascep-testca as a CI service (issue 21): readiness (--listen :0 with
 // --url-file, twenty starts at once), a clean SIGTERM in the middle of a
 // fleet run, HTTPS (--tls) for ascep and curl, and three profiles in one
-// process enrolled by ascep and the Debian scepclient, surviving kill -9.
+// process enrolled by ascep, the Debian scepclient and strongSwan's pki,
+// surviving kill -9.
 #include "ascep_workdir.hpp"
 #include "background_process.hpp"
 #include "fleet_fixture.hpp"
@@ -61,6 +62,69 @@ test::process_result ascep_enroll(const test::ascep_workdir& w, const std::strin
     args.insert(args.end(), extra.begin(), extra.end());
     return run_ascep(args);
 }
+
+#ifdef ASCEP_HAVE_STRONGSWAN_PKI
+/// Whether the certificate in `file` has `usage` (as openssl names it,
+/// "Key Encipherment") in its keyUsage.
+bool has_key_usage(const fs::path& file, const std::string& usage)
+{
+    const auto r = run({"openssl", "x509", "-in", file.string(), "-noout", "-ext", "keyUsage"});
+    return r.exit_code == 0 && r.output.find(usage) != std::string::npos;
+}
+
+/// Whether the certificate in `file` is self-signed (its issuer is its subject).
+bool self_signed(const fs::path& file)
+{
+    const auto subject = run({"openssl", "x509", "-in", file.string(), "-noout", "-subject", "-nameopt", "compat"});
+    const auto issuer = run({"openssl", "x509", "-in", file.string(), "-noout", "-issuer", "-nameopt", "compat"});
+    return subject.output.substr(subject.output.find('=') + 1) == issuer.output.substr(issuer.output.find('=') + 1);
+}
+
+/// `pki --scepca` (GetCACert) into `d`, then pki --scep's options for what
+/// it fetched: --cacert-enc, --cacert-sig and --cacert for each CA. pki
+/// names the files by the order of the answer (ca.pem, ca-1.pem, ...; ra.pem,
+/// ra-2.pem), so the roles are chosen by what the certificates say: the RA
+/// with keyEncipherment encrypts, the one with digitalSignature signs;
+/// without RA certificates the issuing CA (the one that is not self-signed,
+/// or the only one) does both.
+std::vector<std::string> pki_ca_certificates(const std::string& url, const fs::path& d)
+{
+    const auto r = run({"pki", "--scepca", "--url", url, "--caout", (d / "ca.pem").string(), "--raout",
+                        (d / "ra.pem").string(), "--outform", "pem", "--force"});
+    INFO(r.output << r.errors);
+    REQUIRE(r.exit_code == 0);
+    std::vector<fs::path> cas, ras;
+    for (const auto& e : fs::directory_iterator(d)) {
+        const auto name = e.path().filename().string();
+        if (name.rfind("ca", 0) == 0)
+            cas.push_back(e.path());
+        else if (name.rfind("ra", 0) == 0)
+            ras.push_back(e.path());
+    }
+    REQUIRE_FALSE(cas.empty());
+    fs::path enc, sig;
+    for (const auto& ra : ras) {
+        if (has_key_usage(ra, "Key Encipherment"))
+            enc = ra;
+        if (has_key_usage(ra, "Digital Signature"))
+            sig = ra;
+    }
+    if (ras.empty()) {
+        enc = cas.front();
+        for (const auto& c : cas)
+            if (!self_signed(c))
+                enc = c;
+        sig = enc;
+    }
+    REQUIRE_FALSE(enc.empty());
+    REQUIRE_FALSE(sig.empty());
+    std::vector<std::string> out{"--cacert-enc", enc.string(), "--cacert-sig", sig.string()};
+    for (const auto& c : cas)
+        if (c != enc)
+            out.insert(out.end(), {"--cacert", c.string()});
+    return out;
+}
+#endif
 
 } // namespace
 
@@ -235,7 +299,7 @@ TEST_CASE("--tls options: bad values exit 64 with a clear message, before anythi
     CHECK(r.errors.find("s3cr3t") == std::string::npos);
 }
 
-TEST_CASE("three profiles in one process: ascep and the Debian scepclient enroll at each; state survives kill -9")
+TEST_CASE("three profiles in one process: ascep, the Debian scepclient and strongSwan pki enroll at each; state survives kill -9")
 {
     test::ascep_workdir w;
     w.dir.write("pw.txt", "profile-secret\n");
@@ -289,16 +353,52 @@ TEST_CASE("three profiles in one process: ascep and the Debian scepclient enroll
         CHECK(fs::exists(d / "c.pem"));
     }
 #endif
+#ifdef ASCEP_HAVE_STRONGSWAN_PKI
+    // strongSwan's pki --scep: a key of its own, the CA certificates from
+    // `pki --scepca` (GetCACert), PENDING polled every second (its default is
+    // 60 s). At ndes it encrypts to the RA encryption certificate and checks
+    // the RA-signed reply up to the root. --cipher des3: Debian 12's pki
+    // (strongSwan 5.9.8) tests its GetCACaps flags, which are bit numbers,
+    // as bit masks (`caps & SCEP_CAPS_AES` is `caps & 0`): it never sees AES
+    // and refuses its default cipher ("AES_CBC encryption algorithm not
+    // supported by CA") from any CA; DES3 it reads from the AES bit.
+    for (const std::string p : {"auto", "slow", "ndes"}) {
+        INFO("pki at " << p);
+        const auto d = w.dir.file("pki-" + p);
+        fs::create_directories(d);
+        REQUIRE(run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                     (d / "k.pem").string()})
+                    .exit_code == 0);
+        const auto ca_certs = pki_ca_certificates(ca.urls.at(p), d);
+        std::vector<std::string> argv{"pki", "--scep", "--url", ca.urls.at(p), "--in", (d / "k.pem").string(),
+                                      "--dn", "CN=pki-" + p, "--password", "profile-secret", "--interval", "1",
+                                      "--maxpolltime", "60", "--outform", "pem", "--cipher", "des3"};
+        argv.insert(argv.end(), ca_certs.begin(), ca_certs.end());
+        const auto r = run(argv);
+        INFO(r.errors);
+        CHECK(r.exit_code == 0);
+        // The certificate goes to stdout.
+        w.dir.write("pki-" + p + ".crt", r.output);
+        const auto ca_file = (ca.state / p / (p == "ndes" ? "root.crt" : "ca.crt")).string();
+        std::vector<std::string> verify{"openssl", "verify", "-CAfile", ca_file};
+        if (p == "ndes")
+            verify.insert(verify.end(), {"-untrusted", (ca.state / p / "ca.crt").string()});
+        verify.push_back(w.path("pki-" + p + ".crt"));
+        CHECK(run(verify).exit_code == 0);
+    }
+#endif
     // kill -9, then a start with the state directory alone: every profile
     // is back with what it issued, and serves on.
     ca.process->kill(SIGKILL);
     ca.options.clear();
     ca.start("127.0.0.1:0");
     REQUIRE(ca.urls.size() == 3);
+    std::size_t issued_each = 1;
 #ifdef ASCEP_HAVE_SCEPCLIENT
-    const std::size_t issued_each = 2;
-#else
-    const std::size_t issued_each = 1;
+    ++issued_each;
+#endif
+#ifdef ASCEP_HAVE_STRONGSWAN_PKI
+    ++issued_each;
 #endif
     for (const std::string p : {"auto", "slow", "ndes"}) {
         INFO(p);
