@@ -31,7 +31,11 @@ struct server_limits {
     std::size_t max_body = 1024 * 1024;
     std::size_t max_header = 16 * 1024;
     /// A connection idle (or trickling a request) this long is closed.
-    std::chrono::seconds idle{30};
+    /// Well above the intervals clients sleep between polls on one
+    /// kept-alive connection (the Debian scepclient: 30 s): closing it just
+    /// as a client sends its next poll on it fails that poll, as Go (like
+    /// most clients) does not send a POST again on a reused connection.
+    std::chrono::seconds idle{120};
 };
 
 /// One CA the server answers for: `name` is the profile (served at /NAME),

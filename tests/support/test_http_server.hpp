@@ -50,7 +50,7 @@ struct scripted_response {
     std::string content_type;
     std::vector<std::uint8_t> body;
     /// Further header fields, in order (e.g. Retry-After).
-    std::vector<std::pair<std::string, std::string>> headers;
+    std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 struct http_server_options {
