@@ -1,9 +1,8 @@
 #include "testca/authority.hpp"
 
 #include "cms/x509_cache.hpp"
-#include "scep/signed_object.hpp"
+#include "scep/sign_certificate.hpp"
 
-#include <botan/der_enc.h>
 #include <botan/hex.h>
 #include <botan/x509_key.h>
 #include <botan/pubkey.h>
@@ -19,47 +18,25 @@ namespace {
 
 constexpr auto day = std::chrono::hours(24);
 
-/// The TBSCertificate Botan 2.19's X509_CA::make_cert writes (v3, serial,
-/// sha256WithRSAEncryption, issuer, validity, subject, key, [3] extensions),
-/// signed through `signer`: the signing key's one private operation, made
-/// once. Botan's make_cert wants a PK_Signer, and a PK_Signer per
-/// certificate is a fresh RSA blinder (a modular inverse) per certificate:
-/// the most expensive step of an enrollment after the three private
-/// operations themselves.
+/// A certificate for `subject_key` with the key identifiers, signed through
+/// `signer` (the issuer's one private operation; self-signed without an
+/// `issuer`): see scep::sign_certificate.
 Botan::X509_Certificate sign_cert(const identity* issuer, const cms::private_key_ops& signer,
                                   const Botan::Public_Key& subject_key, const Botan::X509_DN& subject,
                                   const Botan::BigInt& serial, clock::time_point not_before,
                                   clock::time_point not_after, Botan::Extensions ext)
 {
-    const auto spki = subject_key.subject_public_key();
+    auto spki = subject_key.subject_public_key();
     ext.add(new Botan::Cert_Extension::Subject_Key_ID(spki, "SHA-160"));
-    if (issuer) {
+    if (issuer)
         ext.add(new Botan::Cert_Extension::Authority_Key_ID(issuer->cert.subject_key_id()));
-    }
-    const auto& issuer_dn = issuer ? issuer->cert.subject_dn() : subject;
-    const std::size_t v3 = 2;
-    std::vector<std::uint8_t> tbs;
-    Botan::DER_Encoder(tbs)
-        .start_cons(Botan::SEQUENCE)
-        .start_explicit(0)
-        .encode(v3)
-        .end_explicit()
-        .encode(serial)
-        .encode(scep::sha256_with_rsa_algorithm())
-        .encode(issuer_dn)
-        .start_cons(Botan::SEQUENCE)
-        .encode(Botan::X509_Time(not_before))
-        .encode(Botan::X509_Time(not_after))
-        .end_cons()
-        .encode(subject)
-        .raw_bytes(spki)
-        .start_explicit(3)
-        .start_cons(Botan::SEQUENCE)
-        .encode(ext)
-        .end_cons()
-        .end_explicit()
-        .end_cons();
-    return Botan::X509_Certificate(scep::make_signed_object(signer, tbs));
+    return scep::sign_certificate(signer, {.serial = serial,
+                                           .issuer = issuer ? issuer->cert.subject_dn() : subject,
+                                           .subject = subject,
+                                           .not_before = not_before,
+                                           .not_after = not_after,
+                                           .subject_public_key = std::move(spki),
+                                           .extensions = std::move(ext)});
 }
 
 Botan::X509_DN dn_for(const std::string& common_name)
